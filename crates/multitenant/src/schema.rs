@@ -293,7 +293,7 @@ impl Schema {
                 Some(CitusDistribution::Distributed { column }) => {
                     builder.tenant_table(&qualified, column)
                 }
-                None if t.columns.iter().any(|c| *c == convention.tenant_column) => {
+                None if t.columns.contains(&convention.tenant_column) => {
                     builder.tenant_table(&qualified, &convention.tenant_column)
                 }
                 None => builder,

@@ -507,7 +507,7 @@ impl Rewriter<'_> {
             self.expr(row)?;
         }
         let mut preds = Vec::new();
-        let reps = self.from_list(&mut s.from_clause, &mut preds)?;
+        let reps = self.scope_from_list(&mut s.from_clause, &mut preds)?;
         self.exprs(&mut s.target_list)?;
         self.opt_expr(&mut s.where_clause)?;
         self.exprs(&mut s.group_clause)?;
@@ -523,14 +523,14 @@ impl Rewriter<'_> {
     }
 
     /// Scopes each FROM item; predicates for items on the preserved side go to `preds`.
-    fn from_list(
+    fn scope_from_list(
         &mut self,
         items: &mut [Node],
         preds: &mut Vec<Node>,
     ) -> Res<Vec<Option<TenantRef>>> {
         items
             .iter_mut()
-            .map(|item| self.from_item(item, preds, false))
+            .map(|item| self.scope_from_item(item, preds, false))
             .collect()
     }
 
@@ -549,7 +549,7 @@ impl Rewriter<'_> {
     /// Scopes one FROM item. With `wrap`, tenant tables become filtered subqueries instead of
     /// adding a predicate (used where no WHERE or ON can hold it: FULL joins, outer USING joins,
     /// aliased joins). Returns the tenant table that represents the item in join equalities.
-    fn from_item(
+    fn scope_from_item(
         &mut self,
         item: &mut Node,
         preds: &mut Vec<Node>,
@@ -688,24 +688,24 @@ impl Rewriter<'_> {
         };
         let (lrep, rrep, rep) = match kind {
             J::JoinInner => {
-                let lrep = self.from_item(l, if wrap { &mut on } else { preds }, wrap)?;
-                let rrep = self.from_item(r, if wrap { &mut on } else { preds }, wrap)?;
+                let lrep = self.scope_from_item(l, if wrap { &mut on } else { preds }, wrap)?;
+                let rrep = self.scope_from_item(r, if wrap { &mut on } else { preds }, wrap)?;
                 let rep = lrep.clone().or_else(|| rrep.clone());
                 (lrep, rrep, rep)
             }
             J::JoinLeft => {
-                let lrep = self.from_item(l, preds, wrap)?;
-                let rrep = self.from_item(r, &mut on, wrap || using)?;
+                let lrep = self.scope_from_item(l, preds, wrap)?;
+                let rrep = self.scope_from_item(r, &mut on, wrap || using)?;
                 (lrep.clone(), rrep, lrep)
             }
             J::JoinRight => {
-                let lrep = self.from_item(l, &mut on, wrap || using)?;
-                let rrep = self.from_item(r, preds, wrap)?;
+                let lrep = self.scope_from_item(l, &mut on, wrap || using)?;
+                let rrep = self.scope_from_item(r, preds, wrap)?;
                 (lrep, rrep.clone(), rrep)
             }
             J::JoinFull => {
-                let lrep = self.from_item(l, &mut on, true)?;
-                let rrep = self.from_item(r, &mut on, true)?;
+                let lrep = self.scope_from_item(l, &mut on, true)?;
+                let rrep = self.scope_from_item(r, &mut on, true)?;
                 (lrep, rrep, None)
             }
             _ => {
@@ -1022,7 +1022,7 @@ impl Rewriter<'_> {
         }
         self.exprs(&mut u.target_list)?;
         let mut preds = Vec::new();
-        let reps = self.from_list(&mut u.from_clause, &mut preds)?;
+        let reps = self.scope_from_list(&mut u.from_clause, &mut preds)?;
         self.opt_expr(&mut u.where_clause)?;
         if let Some(ret) = u.returning_clause.as_mut() {
             self.exprs(&mut ret.exprs)?;
@@ -1040,7 +1040,7 @@ impl Rewriter<'_> {
     fn delete_body(&mut self, d: &mut pb::DeleteStmt) -> Res {
         let target = self.write_target(d.relation.as_ref(), d.where_clause.as_deref(), "DELETE")?;
         let mut preds = Vec::new();
-        let reps = self.from_list(&mut d.using_clause, &mut preds)?;
+        let reps = self.scope_from_list(&mut d.using_clause, &mut preds)?;
         self.opt_expr(&mut d.where_clause)?;
         if let Some(ret) = d.returning_clause.as_mut() {
             self.exprs(&mut ret.exprs)?;
