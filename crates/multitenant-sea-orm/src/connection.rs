@@ -1,0 +1,386 @@
+//! The scoped connection: SeaORM's connection traits over a `DatabaseConnection` or
+//! `DatabaseTransaction`, with every statement passed through the core scoper on its way out.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use multitenant::{Scope, Scoper, TenantBind, TenantKey};
+use sea_orm::sea_query::{ArrayType, Value, Values};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, IsolationLevel, QueryResult, Statement, StreamTrait, TransactionError,
+    TransactionOptions, TransactionSession, TransactionTrait,
+};
+
+use crate::error::into_db_err;
+
+/// Where a connection takes its scope from.
+#[derive(Clone, Debug)]
+enum ScopeSource {
+    /// A scope fixed when the handle was made (`None`: no tenant, tenant tables are refused).
+    Fixed(Option<Scope>),
+    /// `multitenant::current()`, read for each statement.
+    Ambient,
+}
+
+/// A SeaORM connection that scopes every statement to a tenant: it implements
+/// [`ConnectionTrait`], [`TransactionTrait`] and [`StreamTrait`], so every SeaORM query,
+/// mutation, loader and stream runs through it unchanged. Its transactions
+/// ([`TenantTransaction`]) are scoped the same way, nested ones too.
+///
+/// Made by [`TenantDatabase`](crate::TenantDatabase) (`tenant`, `scoped`, `unscoped`,
+/// `ambient`), or with [`TenantConnection::new`] around any connection or transaction.
+///
+/// ```no_run
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), sea_orm::DbErr> {
+/// use sea_orm::{ConnectionTrait, Statement};
+///
+/// let acme = db.tenant(1_i64);
+/// let stmt = Statement::from_string(acme.get_database_backend(), "SELECT name FROM projects");
+/// let rows = acme.query_all_raw(stmt).await?; // ... WHERE projects.account_id = $1
+/// # let _ = rows; Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct TenantConnection<C = DatabaseConnection> {
+    inner: C,
+    scoper: Arc<Scoper>,
+    source: ScopeSource,
+}
+
+/// A scoped transaction: what [`TransactionTrait::begin`] on a [`TenantConnection`] returns.
+/// Commit or roll it back with [`TransactionSession`]; dropped, it rolls back.
+///
+/// ```no_run
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), sea_orm::DbErr> {
+/// use sea_orm::{TransactionSession, TransactionTrait};
+///
+/// let txn: multitenant_sea_orm::TenantTransaction = db.tenant(1_i64).begin().await?;
+/// // ... queries through &txn are scoped to tenant 1 ...
+/// txn.commit().await?;
+/// # Ok(()) }
+/// ```
+pub type TenantTransaction = TenantConnection<DatabaseTransaction>;
+
+impl<C> TenantConnection<C> {
+    /// Scopes `inner` (a `DatabaseConnection`, a `DatabaseTransaction`, ...) to `scope`.
+    ///
+    /// ```no_run
+    /// # async fn f(txn: sea_orm::DatabaseTransaction, scoper: std::sync::Arc<multitenant::Scoper>) {
+    /// use multitenant::Scope;
+    /// use multitenant_sea_orm::TenantConnection;
+    ///
+    /// // a transaction begun elsewhere, scoped to tenant 3 from here on
+    /// let scoped = TenantConnection::new(txn, scoper, Scope::one(3_i64));
+    /// # let _ = scoped; }
+    /// ```
+    pub fn new(inner: C, scoper: Arc<Scoper>, scope: Scope) -> Self {
+        TenantConnection {
+            inner,
+            scoper,
+            source: ScopeSource::Fixed(Some(scope)),
+        }
+    }
+
+    /// Wraps `inner` so that each statement takes the ambient scope, `multitenant::current()`,
+    /// at the time it runs. With no scope set, statements touching tenant tables are refused.
+    ///
+    /// ```no_run
+    /// # fn f(conn: sea_orm::DatabaseConnection, scoper: std::sync::Arc<multitenant::Scoper>) {
+    /// let db = multitenant_sea_orm::TenantConnection::ambient(conn, scoper);
+    /// # let _ = db; }
+    /// ```
+    pub fn ambient(inner: C, scoper: Arc<Scoper>) -> Self {
+        TenantConnection {
+            inner,
+            scoper,
+            source: ScopeSource::Ambient,
+        }
+    }
+
+    /// The scope the next statement runs under (`None`: no tenant set).
+    ///
+    /// ```no_run
+    /// # fn f(db: multitenant_sea_orm::TenantDatabase) {
+    /// assert_eq!(db.tenant(4_i64).scope(), Some(multitenant::Scope::one(4_i64)));
+    /// # }
+    /// ```
+    pub fn scope(&self) -> Option<Scope> {
+        match &self.source {
+            ScopeSource::Fixed(scope) => scope.clone(),
+            ScopeSource::Ambient => multitenant::current(),
+        }
+    }
+
+    /// The wrapped connection or transaction, unscoped: what it runs bypasses the scoper.
+    ///
+    /// ```no_run
+    /// # fn f(db: multitenant_sea_orm::TenantDatabase) {
+    /// let bare: &sea_orm::DatabaseConnection = db.tenant(1_i64).inner();
+    /// # let _ = bare; }
+    /// ```
+    pub fn inner(&self) -> &C {
+        &self.inner
+    }
+
+    /// The scoper this connection applies.
+    ///
+    /// ```no_run
+    /// # fn f(db: multitenant_sea_orm::TenantDatabase) {
+    /// let kind = db.tenant(1_i64).scoper().schema().key_kind();
+    /// # let _ = kind; }
+    /// ```
+    pub fn scoper(&self) -> &Arc<Scoper> {
+        &self.scoper
+    }
+
+    /// The same scope over another connection: how a transaction inherits its scope. An ambient
+    /// scope is fixed when the transaction begins, so the whole transaction runs under one scope.
+    fn with_inner<T>(&self, inner: T) -> TenantConnection<T> {
+        TenantConnection {
+            inner,
+            scoper: self.scoper.clone(),
+            source: ScopeSource::Fixed(self.scope()),
+        }
+    }
+
+    /// Rewrites `stmt` for `scope` and appends the tenant value to its values.
+    fn scope_statement(
+        &self,
+        mut stmt: Statement,
+        scope: Option<&Scope>,
+    ) -> Result<Statement, DbErr> {
+        let scoped = self.scoper.scope(&stmt.sql, scope).map_err(into_db_err)?;
+        let Some(bind) = scoped.tenant_bind() else {
+            stmt.sql = scoped.sql().to_owned();
+            return Ok(stmt);
+        };
+        let given = stmt.values.as_ref().map_or(0, |v| v.0.len());
+        scoped.check_bind_count(given).map_err(into_db_err)?;
+        let value = tenant_value(bind);
+        stmt.values
+            .get_or_insert_with(|| Values(Vec::new()))
+            .0
+            .push(value);
+        stmt.sql = scoped.sql().to_owned();
+        Ok(stmt)
+    }
+}
+
+/// The tenant value as SeaORM binds it: the key's own type, or an array of it.
+fn tenant_value(bind: &TenantBind) -> Value {
+    match bind {
+        TenantBind::One(key) => key_value(key),
+        TenantBind::Many(keys) => {
+            let array_type = match keys.first() {
+                Some(TenantKey::Uuid(_)) => ArrayType::Uuid,
+                Some(TenantKey::Text(_)) => ArrayType::String,
+                _ => ArrayType::BigInt,
+            };
+            Value::Array(
+                array_type,
+                Some(Box::new(keys.iter().map(key_value).collect())),
+            )
+        }
+    }
+}
+
+fn key_value(key: &TenantKey) -> Value {
+    match key {
+        TenantKey::Int(v) => Value::BigInt(Some(*v)),
+        TenantKey::Uuid(u) => Value::Uuid(Some(*u)),
+        TenantKey::Text(t) => Value::String(Some(t.to_string())),
+    }
+}
+
+/// Turns the database error a scoped INSERT raises when it names another tenant into the core's
+/// `CrossTenantWrite`; every other error passes unchanged.
+fn map_db_err(err: DbErr, scope: Option<&Scope>) -> DbErr {
+    let current = scope.and_then(Scope::tenant);
+    match multitenant::cross_tenant_write_from_db(&err.to_string(), current) {
+        Some(scope_err) => into_db_err(scope_err),
+        None => err,
+    }
+}
+
+#[async_trait::async_trait]
+impl<C> ConnectionTrait for TenantConnection<C>
+where
+    C: ConnectionTrait + Send + Sync,
+{
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let scope = self.scope();
+        let stmt = self.scope_statement(stmt, scope.as_ref())?;
+        self.inner
+            .execute_raw(stmt)
+            .await
+            .map_err(|e| map_db_err(e, scope.as_ref()))
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let scope = self.scope();
+        let sql = self
+            .scoper
+            .scope_literal(sql, scope.as_ref())
+            .map_err(into_db_err)?;
+        self.inner
+            .execute_unprepared(&sql)
+            .await
+            .map_err(|e| map_db_err(e, scope.as_ref()))
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let scope = self.scope();
+        let stmt = self.scope_statement(stmt, scope.as_ref())?;
+        self.inner
+            .query_one_raw(stmt)
+            .await
+            .map_err(|e| map_db_err(e, scope.as_ref()))
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let scope = self.scope();
+        let stmt = self.scope_statement(stmt, scope.as_ref())?;
+        self.inner
+            .query_all_raw(stmt)
+            .await
+            .map_err(|e| map_db_err(e, scope.as_ref()))
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}
+
+impl<C> StreamTrait for TenantConnection<C>
+where
+    C: StreamTrait + Send + Sync,
+{
+    type Stream<'a>
+        = BoxStream<'a, Result<QueryResult, DbErr>>
+    where
+        Self: 'a;
+
+    fn get_database_backend(&self) -> DbBackend {
+        StreamTrait::get_database_backend(&self.inner)
+    }
+
+    fn stream_raw<'a>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
+        Box::pin(async move {
+            let scope = self.scope();
+            let stmt = self.scope_statement(stmt, scope.as_ref())?;
+            let rows = self
+                .inner
+                .stream_raw(stmt)
+                .await
+                .map_err(|e| map_db_err(e, scope.as_ref()))?;
+            Ok(rows
+                .map(move |row| row.map_err(|e| map_db_err(e, scope.as_ref())))
+                .boxed())
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl<C> TransactionTrait for TenantConnection<C>
+where
+    C: TransactionTrait + Send + Sync,
+    C::Transaction: Sync,
+{
+    type Transaction = TenantConnection<C::Transaction>;
+
+    async fn begin(&self) -> Result<Self::Transaction, DbErr> {
+        Ok(self.with_inner(self.inner.begin().await?))
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<Self::Transaction, DbErr> {
+        let txn = self
+            .inner
+            .begin_with_config(isolation_level, access_mode)
+            .await?;
+        Ok(self.with_inner(txn))
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<Self::Transaction, DbErr> {
+        Ok(self.with_inner(self.inner.begin_with_options(options).await?))
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c Self::Transaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        let txn = self.begin().await.map_err(TransactionError::Connection)?;
+        run(txn, callback).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c Self::Transaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        let txn = self
+            .begin_with_config(isolation_level, access_mode)
+            .await
+            .map_err(TransactionError::Connection)?;
+        run(txn, callback).await
+    }
+}
+
+/// Runs `callback` in `txn`: commits when it succeeds, rolls back when it fails.
+async fn run<Txn, F, T, E>(txn: Txn, callback: F) -> Result<T, TransactionError<E>>
+where
+    Txn: TransactionSession,
+    F: for<'c> FnOnce(&'c Txn) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>,
+{
+    let result = callback(&txn).await.map_err(TransactionError::Transaction);
+    if result.is_ok() {
+        txn.commit().await.map_err(TransactionError::Connection)?;
+    } else {
+        txn.rollback().await.map_err(TransactionError::Connection)?;
+    }
+    result
+}
+
+#[async_trait::async_trait]
+impl<C> TransactionSession for TenantConnection<C>
+where
+    C: TransactionSession + Send,
+{
+    async fn commit(self) -> Result<(), DbErr> {
+        self.inner.commit().await
+    }
+
+    async fn rollback(self) -> Result<(), DbErr> {
+        self.inner.rollback().await
+    }
+}

@@ -1,0 +1,81 @@
+//! SeaORM 2 adapter for [`multitenant`]: connections, transactions and streams that scope every
+//! statement SeaORM sends to the current tenant, and the tenant schema declared on the entities.
+//!
+//! A [`TenantDatabase`] holds the connection pool and the [`Scoper`](multitenant::Scoper).
+//! [`TenantDatabase::tenant`] hands out a [`TenantConnection`] that implements SeaORM's
+//! `ConnectionTrait`, `TransactionTrait` and `StreamTrait`: pass `&conn` wherever SeaORM takes a
+//! connection. Each statement is rewritten by the core scoper (`WHERE projects.account_id = $n`,
+//! the tenant column filled on INSERT, ...) and the tenant key is bound as one more value. With no
+//! tenant set, a statement touching a tenant table is refused before it is sent.
+//!
+//! ```no_run
+//! use multitenant::Schema;
+//! use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase, TenantEntity, scope_error};
+//! use sea_orm::entity::prelude::*;
+//! use sea_orm::{ActiveValue::Set, QueryOrder};
+//!
+//! mod projects {
+//!     use sea_orm::entity::prelude::*;
+//!
+//!     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+//!     #[sea_orm(table_name = "projects")]
+//!     pub struct Model {
+//!         #[sea_orm(primary_key, auto_increment = false)]
+//!         pub account_id: i64,
+//!         #[sea_orm(primary_key)]
+//!         pub id: i64,
+//!         pub name: String,
+//!     }
+//!
+//!     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+//!     pub enum Relation {}
+//!
+//!     impl ActiveModelBehavior for ActiveModel {}
+//!
+//!     impl multitenant_sea_orm::TenantEntity for Entity {
+//!         fn tenant_column() -> Column {
+//!             Column::AccountId
+//!         }
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // Connect: the tenant layout comes from the entities.
+//! let schema = Schema::builder().tenant_entity::<projects::Entity>().build()?;
+//! let db = TenantDatabase::connect("postgres://postgres@127.0.0.1:5432/app", schema).await?;
+//!
+//! // Scope: a handle for tenant 1.
+//! let acme = db.tenant(1_i64);
+//!
+//! // Query: the tenant column is filled in on insert, and only tenant 1's rows come back.
+//! projects::ActiveModel { id: Set(7), name: Set("Roadmap".into()), ..Default::default() }
+//!     .insert(&acme)
+//!     .await?;
+//! let mine = projects::Entity::find().order_by_asc(projects::Column::Id).all(&acme).await?;
+//! assert!(mine.iter().all(|p| p.account_id == 1));
+//!
+//! // No tenant set: refused with the core's typed error, nothing is sent.
+//! let err = projects::Entity::find().all(&db.ambient()).await.unwrap_err();
+//! assert!(matches!(scope_error(&err), Some(multitenant::Error::NoTenant { .. })));
+//!
+//! // The ambient scope works too.
+//! let conn = db.ambient();
+//! let n = multitenant::scope(1_i64, projects::Entity::find().count(&conn)).await?;
+//! # let _ = n;
+//! # Ok(()) }
+//! ```
+//!
+//! Errors: SeaORM's traits return [`sea_orm::DbErr`]; a scoping refusal travels inside it with
+//! its type intact. [`scope_error`] gives back the [`multitenant::Error`] (`NoTenant`,
+//! `CrossTenantWrite`, `TenantColumnAssignment`, ...), and `Error::from(db_err)` sorts any
+//! `DbErr` into [`Error::Scope`] or [`Error::Db`].
+
+mod connection;
+mod database;
+mod entity;
+mod error;
+
+pub use connection::{TenantConnection, TenantTransaction};
+pub use database::TenantDatabase;
+pub use entity::{ReferenceEntity, SchemaFromEntities, TenantEntity};
+pub use error::{Error, into_db_err, scope_error};
