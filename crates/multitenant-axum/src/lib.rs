@@ -19,13 +19,17 @@
 //!     ));
 //! ```
 
+mod crud;
 mod extract;
 mod layer;
+mod openapi;
 mod rejection;
 mod resolve;
 
-pub use extract::Tenant;
+pub use crud::{Crud, CrudEntity, Operation};
+pub use extract::{Tenant, TenantConn};
 pub use layer::{TenantLayer, TenantService};
+pub use openapi::CrudApi;
 pub use rejection::TenantRejection;
 pub use resolve::{
     FromFn, Header, Or, PathSegment, Resolution, ResolveFuture, ResolveTenant, Subdomain, from_fn,
