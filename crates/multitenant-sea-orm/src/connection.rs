@@ -118,7 +118,8 @@ impl<C> TenantConnection<C> {
     ///
     /// ```no_run
     /// # fn f(db: multitenant_sea_orm::TenantDatabase) {
-    /// let bare: &sea_orm::DatabaseConnection = db.tenant(1_i64).inner();
+    /// let acme = db.tenant(1_i64);
+    /// let bare: &sea_orm::DatabaseConnection = acme.inner();
     /// # let _ = bare; }
     /// ```
     pub fn inner(&self) -> &C {

@@ -4,24 +4,15 @@
 pub mod countries {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "countries")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: i64,
         pub name: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "super::accounts::Entity")]
-        Accounts,
-    }
-
-    impl Related<super::accounts::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Accounts.def()
-        }
+        #[sea_orm(has_many)]
+        pub accounts: HasMany<super::accounts::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -32,6 +23,7 @@ pub mod countries {
 pub mod accounts {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "accounts")]
     pub struct Model {
@@ -41,30 +33,12 @@ pub mod accounts {
         pub domain: String,
         pub subdomain: String,
         pub country_id: Option<i64>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::countries::Entity",
-            from = "Column::CountryId",
-            to = "super::countries::Column::Id"
-        )]
-        Country,
-        #[sea_orm(has_many = "super::projects::Entity")]
-        Projects,
-    }
-
-    impl Related<super::countries::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Country.def()
-        }
-    }
-
-    impl Related<super::projects::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Projects.def()
-        }
+        #[sea_orm(belongs_to, from = "country_id", to = "id")]
+        pub country: HasOne<super::countries::Entity>,
+        #[sea_orm(has_many)]
+        pub projects: HasMany<super::projects::Entity>,
+        #[sea_orm(has_many)]
+        pub managers: HasMany<super::managers::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -79,6 +53,7 @@ pub mod accounts {
 pub mod managers {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "managers")]
     pub struct Model {
@@ -87,34 +62,10 @@ pub mod managers {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: i64,
         pub name: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::accounts::Entity",
-            from = "Column::AccountId",
-            to = "super::accounts::Column::Id"
-        )]
-        Account,
-        #[sea_orm(has_many = "super::project_managers::Entity")]
-        ProjectManagers,
-    }
-
-    impl Related<super::project_managers::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::ProjectManagers.def()
-        }
-    }
-
-    impl Related<super::projects::Entity> for Entity {
-        fn to() -> RelationDef {
-            super::project_managers::Relation::Project.def()
-        }
-
-        fn via() -> Option<RelationDef> {
-            Some(super::project_managers::Relation::Manager.def().rev())
-        }
+        #[sea_orm(belongs_to, from = "account_id", to = "id")]
+        pub account: BelongsTo<super::accounts::Entity>,
+        #[sea_orm(has_many, via = "project_managers")]
+        pub projects: HasMany<super::projects::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -129,6 +80,7 @@ pub mod managers {
 pub mod projects {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "projects")]
     pub struct Model {
@@ -137,48 +89,12 @@ pub mod projects {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: i64,
         pub name: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::accounts::Entity",
-            from = "Column::AccountId",
-            to = "super::accounts::Column::Id"
-        )]
-        Account,
-        #[sea_orm(has_many = "super::tasks::Entity")]
-        Tasks,
-        #[sea_orm(has_many = "super::project_managers::Entity")]
-        ProjectManagers,
-    }
-
-    impl Related<super::accounts::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Account.def()
-        }
-    }
-
-    impl Related<super::tasks::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Tasks.def()
-        }
-    }
-
-    impl Related<super::project_managers::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::ProjectManagers.def()
-        }
-    }
-
-    impl Related<super::managers::Entity> for Entity {
-        fn to() -> RelationDef {
-            super::project_managers::Relation::Manager.def()
-        }
-
-        fn via() -> Option<RelationDef> {
-            Some(super::project_managers::Relation::Project.def().rev())
-        }
+        #[sea_orm(belongs_to, from = "account_id", to = "id")]
+        pub account: BelongsTo<super::accounts::Entity>,
+        #[sea_orm(has_many)]
+        pub tasks: HasMany<super::tasks::Entity>,
+        #[sea_orm(has_many, via = "project_managers")]
+        pub managers: HasMany<super::managers::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -193,6 +109,7 @@ pub mod projects {
 pub mod project_managers {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "project_managers")]
     pub struct Model {
@@ -202,34 +119,10 @@ pub mod project_managers {
         pub id: i64,
         pub project_id: i64,
         pub manager_id: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::projects::Entity",
-            from = "(Column::AccountId, Column::ProjectId)",
-            to = "(super::projects::Column::AccountId, super::projects::Column::Id)"
-        )]
-        Project,
-        #[sea_orm(
-            belongs_to = "super::managers::Entity",
-            from = "(Column::AccountId, Column::ManagerId)",
-            to = "(super::managers::Column::AccountId, super::managers::Column::Id)"
-        )]
-        Manager,
-    }
-
-    impl Related<super::projects::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Project.def()
-        }
-    }
-
-    impl Related<super::managers::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Manager.def()
-        }
+        #[sea_orm(belongs_to, from = "(account_id, project_id)", to = "(account_id, id)")]
+        pub project: BelongsTo<super::projects::Entity>,
+        #[sea_orm(belongs_to, from = "(account_id, manager_id)", to = "(account_id, id)")]
+        pub manager: BelongsTo<super::managers::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -244,6 +137,7 @@ pub mod project_managers {
 pub mod tasks {
     use sea_orm::entity::prelude::*;
 
+    #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "tasks")]
     pub struct Model {
@@ -254,22 +148,8 @@ pub mod tasks {
         pub project_id: i64,
         pub name: String,
         pub done: bool,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(
-            belongs_to = "super::projects::Entity",
-            from = "(Column::AccountId, Column::ProjectId)",
-            to = "(super::projects::Column::AccountId, super::projects::Column::Id)"
-        )]
-        Project,
-    }
-
-    impl Related<super::projects::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::Project.def()
-        }
+        #[sea_orm(belongs_to, from = "(account_id, project_id)", to = "(account_id, id)")]
+        pub project: BelongsTo<super::projects::Entity>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
