@@ -5,7 +5,7 @@
 //! ([`Schema::from_toml_str`]), or from a live database's catalog ([`Schema::from_catalog`], fed by
 //! the adapters' introspection). All three produce the same value for the same database.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -112,6 +112,9 @@ pub enum TableKind {
     },
     /// Shared by all tenants (countries, currencies): never scoped.
     Reference,
+    /// A view (or other relation) that reads tenant tables in a way the scoper cannot filter:
+    /// statements that read it are refused unless unscoped.
+    Restricted,
 }
 
 /// The tenant layout of a database. Cheap to clone.
@@ -142,6 +145,8 @@ struct SchemaInner {
     search_path: Vec<String>,
     /// name -> the schemas that hold a known table of that name, for unqualified look-ups.
     by_name: HashMap<String, Vec<String>>,
+    /// Functions that read tenant tables: calls to them are refused unless unscoped.
+    restricted_functions: BTreeSet<String>,
 }
 
 impl PartialEq for Schema {
@@ -178,7 +183,8 @@ impl Schema {
     /// ```
     ///
     /// Optional keys: `tenant_root = "account"` (otherwise the one tenant table whose tenant
-    /// column is `id`), `search_path = ["app", "public"]`.
+    /// column is `id`), `search_path = ["app", "public"]`, and a `[restricted]` table with
+    /// `views = [...]` and `functions = [...]` that read tenant tables and must be refused.
     pub fn from_toml_str(text: &str) -> Result<Schema, Error> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -193,6 +199,16 @@ impl Schema {
             tenant_tables: BTreeMap<String, String>,
             #[serde(default)]
             reference_tables: Option<ReferenceTables>,
+            #[serde(default)]
+            restricted: Option<Restricted>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Restricted {
+            #[serde(default)]
+            views: Vec<String>,
+            #[serde(default)]
+            functions: Vec<String>,
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -240,6 +256,14 @@ impl Schema {
         }
         for table in file.reference_tables.map(|r| r.tables).unwrap_or_default() {
             builder = builder.reference_table(&table);
+        }
+        if let Some(restricted) = file.restricted {
+            for view in &restricted.views {
+                builder = builder.restricted_view(view);
+            }
+            for function in &restricted.functions {
+                builder = builder.restricted_function(function);
+            }
         }
         builder.build()
     }
@@ -379,8 +403,25 @@ impl Schema {
     pub fn tenant_column(&self, schema: Option<&str>, name: &str) -> Option<&str> {
         match self.table_kind(schema, name)? {
             TableKind::Tenant { column } => Some(column),
-            TableKind::Reference => None,
+            TableKind::Reference | TableKind::Restricted => None,
         }
+    }
+
+    /// Whether calls to function `name` (as written: `name` or `schema.name`) are refused.
+    ///
+    /// ```
+    /// let s = multitenant::Schema::builder().restricted_function("tasks_of").build().unwrap();
+    /// assert!(s.is_restricted_function("tasks_of"));
+    /// assert!(s.is_restricted_function("public.tasks_of"));
+    /// assert!(!s.is_restricted_function("lower"));
+    /// ```
+    pub fn is_restricted_function(&self, name: &str) -> bool {
+        let f = &self.inner.restricted_functions;
+        !f.is_empty()
+            && (f.contains(name)
+                || name
+                    .rsplit_once('.')
+                    .is_some_and(|(_, bare)| f.contains(bare)))
     }
 
     /// Whether a table is a reference table.
@@ -403,7 +444,7 @@ impl Schema {
     pub fn tenant_tables(&self) -> impl Iterator<Item = (&TableName, &str)> {
         self.inner.tables.iter().filter_map(|(n, k)| match k {
             TableKind::Tenant { column } => Some((n, column.as_str())),
-            TableKind::Reference => None,
+            TableKind::Reference | TableKind::Restricted => None,
         })
     }
 
@@ -442,6 +483,7 @@ pub struct SchemaBuilder {
     root: Option<TableName>,
     tables: Vec<(TableName, TableKind)>,
     search_path: Option<Vec<String>>,
+    restricted_functions: BTreeSet<String>,
 }
 
 impl SchemaBuilder {
@@ -500,6 +542,32 @@ impl SchemaBuilder {
     pub fn reference_table(mut self, table: &str) -> Self {
         self.tables
             .push((TableName::parse(table), TableKind::Reference));
+        self
+    }
+
+    /// Declares a view (or table) that reads tenant tables without a tenant column the scoper
+    /// can filter: statements that read it are refused ([`crate::Error::Unsupported`]) unless
+    /// unscoped. (A view that has a tenant column can be declared a tenant table instead.)
+    ///
+    /// ```
+    /// let s = multitenant::Schema::builder().restricted_view("report").build().unwrap();
+    /// assert_eq!(s.table_kind(None, "report"), Some(&multitenant::TableKind::Restricted));
+    /// ```
+    pub fn restricted_view(mut self, view: &str) -> Self {
+        self.tables
+            .push((TableName::parse(view), TableKind::Restricted));
+        self
+    }
+
+    /// Declares a function that reads tenant tables: calls to it are refused unless unscoped.
+    ///
+    /// ```
+    /// let s = multitenant::Schema::builder().restricted_function("app.tasks_of").build().unwrap();
+    /// assert!(s.is_restricted_function("app.tasks_of"));
+    /// ```
+    pub fn restricted_function(mut self, function: &str) -> Self {
+        self.restricted_functions
+            .insert(split_identifier(function).join("."));
         self
     }
 
@@ -577,6 +645,7 @@ impl SchemaBuilder {
                 tables,
                 search_path,
                 by_name,
+                restricted_functions: self.restricted_functions,
             }),
         })
     }

@@ -669,3 +669,39 @@ fn window_functions_distinct_on_and_locking() {
          FROM tasks WHERE tasks.account_id = $1 ORDER BY project_id, id FOR NO KEY UPDATE"
     );
 }
+
+#[test]
+fn restricted_views_and_functions_are_refused_unless_unscoped() {
+    let s = Scoper::new(
+        Schema::from_toml_str(
+            r#"
+            [tenant_tables]
+            tasks = "account_id"
+            [restricted]
+            views = ["task_report"]
+            functions = ["tasks_of"]
+            "#,
+        )
+        .unwrap(),
+    );
+    for (sql, needle) in [
+        ("SELECT * FROM task_report", "view `task_report`"),
+        ("SELECT tasks_of(1)", "function `tasks_of`"),
+        (
+            "SELECT * FROM public.tasks_of(1)",
+            "function `public.tasks_of`",
+        ),
+        (
+            "SELECT * FROM countries WHERE id IN (SELECT tasks_of(2))",
+            "function `tasks_of`",
+        ),
+    ] {
+        let e = s.scope(sql, Some(&one())).unwrap_err();
+        assert!(e.to_string().contains(needle), "{sql}: {e}");
+        assert_eq!(s.scope(sql, Some(&Scope::Unscoped)).unwrap().sql(), sql);
+    }
+    assert_eq!(
+        s.scope("SELECT lower('X')", Some(&one())).unwrap().sql(),
+        "SELECT lower('X')"
+    );
+}

@@ -106,6 +106,13 @@ enum Relation {
     Other,
 }
 
+fn restricted(what: &str, name: &str) -> Error {
+    Error::unsupported(
+        format!("{what} `{name}`, which reads tenant tables the scoper cannot filter"),
+        "query the tenant tables themselves, or run it inside `unscoped`",
+    )
+}
+
 struct Rewriter<'s> {
     schema: &'s crate::Schema,
     mode: Mode,
@@ -349,7 +356,7 @@ impl Rewriter<'_> {
         if self.mode == Mode::Unscoped {
             return Ok(());
         }
-        if let Relation::Tenant { display, .. } = self.classify(rv) {
+        if let Relation::Tenant { display, .. } = self.classify(rv)? {
             return Err(Error::unsupported(
                 format!("{what} of tenant table `{display}`"),
                 hint,
@@ -406,12 +413,15 @@ impl Rewriter<'_> {
 
     // ----- tables --------------------------------------------------------------------------
 
-    fn classify(&mut self, rv: &pb::RangeVar) -> Relation {
+    fn classify(&mut self, rv: &pb::RangeVar) -> Res<Relation> {
         if rv.schemaname.is_empty() && self.is_cte(&rv.relname) {
-            return Relation::Other;
+            return Ok(Relation::Other);
         }
         let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
-        match self.schema.table_kind(schema, &rv.relname) {
+        Ok(match self.schema.table_kind(schema, &rv.relname) {
+            Some(TableKind::Restricted) if self.mode != Mode::Unscoped => {
+                return Err(restricted("view", &rv.relname));
+            }
             Some(TableKind::Tenant { column }) => {
                 let display = match schema {
                     Some(s) => format!("{s}.{}", rv.relname),
@@ -426,7 +436,7 @@ impl Rewriter<'_> {
                 }
             }
             _ => Relation::Other,
-        }
+        })
     }
 
     /// The node that stands for the tenant value (`$n` or a literal).
@@ -560,7 +570,7 @@ impl Rewriter<'_> {
         };
         match inner {
             NodeEnum::RangeVar(rv) => {
-                let Relation::Tenant { column, .. } = self.classify(rv) else {
+                let Relation::Tenant { column, .. } = self.classify(rv)? else {
                     return Ok(None);
                 };
                 let alias = rv
@@ -608,7 +618,7 @@ impl Rewriter<'_> {
                 else {
                     return Err(unknown(inner));
                 };
-                let Relation::Tenant { column, display } = self.classify(rv) else {
+                let Relation::Tenant { column, display } = self.classify(rv)? else {
                     return Ok(None);
                 };
                 if wrap || rv.alias.as_ref().is_some_and(|a| !a.colnames.is_empty()) {
@@ -754,7 +764,7 @@ impl Rewriter<'_> {
 
     fn insert_body(&mut self, ins: &mut pb::InsertStmt) -> Res {
         let target = match ins.relation.as_ref() {
-            Some(rv) => match self.classify(rv) {
+            Some(rv) => match self.classify(rv)? {
                 Relation::Tenant { column, display } => Some((column, display, rv.clone())),
                 Relation::Other => None,
             },
@@ -1057,7 +1067,7 @@ impl Rewriter<'_> {
         let Some(rv) = rv else {
             return Ok(None);
         };
-        let Relation::Tenant { column, display } = self.classify(rv) else {
+        let Relation::Tenant { column, display } = self.classify(rv)? else {
             return Ok(None);
         };
         if matches!(
@@ -1144,6 +1154,20 @@ impl Rewriter<'_> {
             }
             NodeEnum::BoolExpr(b) => self.exprs(&mut b.args),
             NodeEnum::FuncCall(f) => {
+                if self.mode != Mode::Unscoped {
+                    let name: Vec<&str> = f
+                        .funcname
+                        .iter()
+                        .filter_map(|n| match n.node.as_ref() {
+                            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let name = name.join(".");
+                    if self.schema.is_restricted_function(&name) {
+                        return Err(restricted("function", &name));
+                    }
+                }
                 self.exprs(&mut f.args)?;
                 self.exprs(&mut f.agg_order)?;
                 self.opt_expr(&mut f.agg_filter)?;
