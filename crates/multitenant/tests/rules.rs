@@ -705,3 +705,31 @@ fn restricted_views_and_functions_are_refused_unless_unscoped() {
         "SELECT lower('X')"
     );
 }
+
+#[test]
+fn a_cte_name_never_hides_a_write_target() {
+    assert_eq!(
+        scoped("WITH tasks AS (SELECT 1) DELETE FROM tasks", 1),
+        "WITH tasks AS (SELECT 1) DELETE FROM tasks WHERE tasks.account_id = $1"
+    );
+    assert_eq!(
+        scoped("WITH tasks AS (SELECT 1) UPDATE tasks SET done = true", 1),
+        "WITH tasks AS (SELECT 1) UPDATE tasks SET done = true WHERE tasks.account_id = $1"
+    );
+    assert_eq!(
+        scoped(
+            "WITH tasks AS (SELECT 'x' AS n) INSERT INTO tasks (name) SELECT n FROM tasks",
+            1
+        ),
+        "WITH tasks AS (SELECT 'x' AS n) INSERT INTO tasks (name, account_id) SELECT n, $1 FROM tasks"
+    );
+    let e = scoper()
+        .scope("WITH tasks AS (SELECT 1) DELETE FROM tasks", None)
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::NoTenant {
+            table: "tasks".into()
+        }
+    );
+}

@@ -50,7 +50,7 @@ pub(crate) struct Rewrite {
     pub(crate) sql: Arc<str>,
     /// The added tenant parameter `$n`, when a tenant table is touched.
     pub(crate) tenant_param: Option<usize>,
-    /// The first tenant table touched, for the "no tenant" error.
+    /// The first tenant table touched, for the "no tenant" error (also when unscoped).
     pub(crate) first_tenant_table: Option<String>,
     /// The highest `$n` of the input.
     pub(crate) highest_param: usize,
@@ -290,10 +290,8 @@ impl Scoper {
         };
         let no_tenant = matches!(mode, Mode::Single);
         let rewrite = rewrite::rewrite(&self.schema, sql, &mode)?;
-        if no_tenant && rewrite.tenant_param.is_some() {
-            return Err(Error::NoTenant {
-                table: rewrite.first_tenant_table.unwrap_or_default(),
-            });
+        if no_tenant && let Some(table) = rewrite.first_tenant_table {
+            return Err(Error::NoTenant { table });
         }
         Ok(rewrite.sql.to_string())
     }

@@ -58,7 +58,6 @@ pub(crate) fn rewrite(schema: &crate::Schema, sql: &str, mode: &Mode) -> Result<
         }
     }
     let highest = rw.highest as usize;
-    let needs_tenant = rw.first_tenant_table.is_some() && !matches!(mode, Mode::Unscoped);
     if !rw.changed {
         return Ok(Rewrite {
             sql: Arc::from(sql),
@@ -77,10 +76,6 @@ pub(crate) fn rewrite(schema: &crate::Schema, sql: &str, mode: &Mode) -> Result<
             ));
         }
         text = text.replace(&sentinel, &format!("${}", highest + 1));
-        Some(highest + 1)
-    } else if needs_tenant && matches!(mode, Mode::Single) {
-        // A tenant table was touched in a way that needs no parameter (only wrapped or checked
-        // through literals); still report it so "no tenant" is refused.
         Some(highest + 1)
     } else {
         None
@@ -356,7 +351,7 @@ impl Rewriter<'_> {
         if self.mode == Mode::Unscoped {
             return Ok(());
         }
-        if let Relation::Tenant { display, .. } = self.classify(rv)? {
+        if let Relation::Tenant { display, .. } = self.classify_table(rv)? {
             return Err(Error::unsupported(
                 format!("{what} of tenant table `{display}`"),
                 hint,
@@ -413,10 +408,17 @@ impl Rewriter<'_> {
 
     // ----- tables --------------------------------------------------------------------------
 
+    /// Classifies a table read in a FROM list, where an unqualified CTE name shadows tables.
     fn classify(&mut self, rv: &pb::RangeVar) -> Res<Relation> {
         if rv.schemaname.is_empty() && self.is_cte(&rv.relname) {
             return Ok(Relation::Other);
         }
+        self.classify_table(rv)
+    }
+
+    /// Classifies a table named as a table (the target of INSERT/UPDATE/DELETE, which is never
+    /// a CTE, whatever the WITH clause names).
+    fn classify_table(&mut self, rv: &pb::RangeVar) -> Res<Relation> {
         let schema = (!rv.schemaname.is_empty()).then_some(rv.schemaname.as_str());
         Ok(match self.schema.table_kind(schema, &rv.relname) {
             Some(TableKind::Restricted) if self.mode != Mode::Unscoped => {
@@ -764,7 +766,7 @@ impl Rewriter<'_> {
 
     fn insert_body(&mut self, ins: &mut pb::InsertStmt) -> Res {
         let target = match ins.relation.as_ref() {
-            Some(rv) => match self.classify(rv)? {
+            Some(rv) => match self.classify_table(rv)? {
                 Relation::Tenant { column, display } => Some((column, display, rv.clone())),
                 Relation::Other => None,
             },
@@ -1067,7 +1069,7 @@ impl Rewriter<'_> {
         let Some(rv) = rv else {
             return Ok(None);
         };
-        let Relation::Tenant { column, display } = self.classify(rv)? else {
+        let Relation::Tenant { column, display } = self.classify_table(rv)? else {
             return Ok(None);
         };
         if matches!(
