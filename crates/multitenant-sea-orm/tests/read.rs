@@ -413,3 +413,65 @@ async fn every_read_without_a_tenant_is_refused() {
     // reference tables need no tenant
     assert_eq!(countries::Entity::find().count(&conn).await.unwrap(), 2);
 }
+
+#[tokio::test]
+async fn cursors_subqueries_and_aggregates() {
+    let t = TestDb::new().await;
+    let conn = t.db.tenant(2_i64);
+
+    let page = tasks::Entity::find()
+        .cursor_by(tasks::Column::Id)
+        .after(1_i64)
+        .first(5)
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter()
+            .map(|t| (t.account_id, t.id))
+            .collect::<Vec<_>>(),
+        [(2, 2), (2, 3)]
+    );
+
+    // a subquery is scoped at its own level
+    let in_named_projects = tasks::Entity::find()
+        .filter(
+            tasks::Column::ProjectId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(projects::Column::Id)
+                    .from(projects::Entity)
+                    .and_where(projects::Column::Name.like("%-2"))
+                    .to_owned(),
+            ),
+        )
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        in_named_projects
+            .iter()
+            .map(|t| (t.account_id, t.id))
+            .collect::<Vec<_>>(),
+        [(2, 3)]
+    );
+
+    let per_project: Vec<(i64, i64)> = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::ProjectId)
+        .column_as(tasks::Column::Id.count(), "n")
+        .group_by(tasks::Column::ProjectId)
+        .order_by_asc(tasks::Column::ProjectId)
+        .into_tuple()
+        .all(&conn)
+        .await
+        .unwrap();
+    assert_eq!(per_project, [(1, 2), (2, 1)]);
+
+    // a join to the tenant root and to a reference table
+    let with_country = accounts::Entity::find()
+        .find_also_related(countries::Entity)
+        .all(&t.db.unscoped())
+        .await
+        .unwrap();
+    assert_eq!(with_country.len(), 3);
+}

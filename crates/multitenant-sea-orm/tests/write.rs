@@ -503,3 +503,44 @@ async fn every_write_without_a_tenant_is_refused_and_writes_nothing() {
     );
     assert_eq!(t.everything().await, everything);
 }
+
+#[tokio::test]
+async fn returning_variants_stay_in_the_tenant() {
+    let t = TestDb::new().await;
+    let conn = t.db.tenant(3_i64);
+    let before = others(&t, "tasks", 3).await;
+
+    let inserted = tasks::Entity::insert_many([new_task(90, 1, "r1"), new_task(91, 1, "r2")])
+        .exec_with_returning(&conn)
+        .await
+        .unwrap();
+    assert!(inserted.iter().all(|t| t.account_id == 3));
+
+    let updated = tasks::Entity::update_many()
+        .col_expr(tasks::Column::Done, Expr::value(true))
+        .filter(tasks::Column::Id.gte(90))
+        .exec_with_returning(&conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        updated
+            .iter()
+            .map(|t| (t.account_id, t.id))
+            .collect::<Vec<_>>(),
+        [(3, 90), (3, 91)]
+    );
+
+    let deleted = tasks::Entity::delete_many()
+        .filter(tasks::Column::Id.eq(1))
+        .exec_with_returning(&conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted
+            .iter()
+            .map(|t| (t.account_id, t.id))
+            .collect::<Vec<_>>(),
+        [(3, 1)]
+    );
+    assert_eq!(others(&t, "tasks", 3).await, before);
+}
