@@ -733,3 +733,29 @@ fn a_cte_name_never_hides_a_write_target() {
         }
     );
 }
+
+#[test]
+fn multi_column_assignments_scope_their_source_once() {
+    assert_eq!(
+        scoped(
+            "UPDATE tasks SET (name, done) = (SELECT name, true FROM projects WHERE id = $1) WHERE id = $2",
+            3
+        ),
+        "UPDATE tasks SET (name, done) = (SELECT name, true FROM projects WHERE id = $1 AND projects.account_id = $3) \
+         WHERE id = $2 AND tasks.account_id = $3"
+    );
+}
+
+#[test]
+fn functions_that_run_sql_text_are_refused() {
+    for sql in [
+        "SELECT query_to_xml('SELECT * FROM tasks', true, false, '')",
+        "SELECT pg_catalog.table_to_xml('tasks', true, false, '')",
+        "SELECT * FROM ts_stat('SELECT body FROM notes')",
+        "CREATE FUNCTION leak() RETURNS SETOF tasks LANGUAGE sql AS 'SELECT * FROM tasks'",
+    ] {
+        let e = refused(sql);
+        assert!(matches!(e, Error::Unsupported { .. }), "{sql}: {e}");
+        assert!(scoper().scope(sql, None).is_err(), "{sql}");
+    }
+}

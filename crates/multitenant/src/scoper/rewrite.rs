@@ -101,6 +101,34 @@ enum Relation {
     Other,
 }
 
+/// Built-in and common extension functions that run SQL text or read whole tables by name,
+/// beyond the scoper's sight.
+const SQL_RUNNING_FUNCTIONS: &[&str] = &[
+    "query_to_xml",
+    "query_to_xmlschema",
+    "query_to_xml_and_xmlschema",
+    "cursor_to_xml",
+    "cursor_to_xmlschema",
+    "table_to_xml",
+    "table_to_xmlschema",
+    "table_to_xml_and_xmlschema",
+    "schema_to_xml",
+    "schema_to_xmlschema",
+    "schema_to_xml_and_xmlschema",
+    "database_to_xml",
+    "database_to_xmlschema",
+    "database_to_xml_and_xmlschema",
+    "ts_stat",
+    "dblink",
+    "dblink_exec",
+    "dblink_send_query",
+    "crosstab",
+    "crosstab2",
+    "crosstab3",
+    "crosstab4",
+    "connectby",
+];
+
 fn restricted(what: &str, name: &str) -> Error {
     Error::unsupported(
         format!("{what} `{name}`, which reads tenant tables the scoper cannot filter"),
@@ -273,6 +301,19 @@ impl Rewriter<'_> {
                 }
                 Ok(())
             }
+            NodeEnum::CreateFunctionStmt(_)
+            | NodeEnum::CreateTrigStmt(_)
+            | NodeEnum::RuleStmt(_)
+                if self.mode != Mode::Unscoped =>
+            {
+                Err(Error::unsupported(
+                    format!(
+                        "{} (code that would run without tenant scoping)",
+                        kind_name(inner)
+                    ),
+                    "create functions, triggers and rules in migrations run unscoped",
+                ))
+            }
             NodeEnum::MergeStmt(_) if self.mode != Mode::Unscoped => Err(Error::unsupported(
                 "MERGE",
                 "write it as INSERT ... ON CONFLICT, UPDATE or DELETE, which are scoped",
@@ -333,14 +374,12 @@ impl Rewriter<'_> {
             | NodeEnum::ClusterStmt(_)
             | NodeEnum::AlterOwnerStmt(_)
             | NodeEnum::AlterObjectSchemaStmt(_)
-            | NodeEnum::CreateTrigStmt(_)
             | NodeEnum::CreatePolicyStmt(_)
             | NodeEnum::AlterPolicyStmt(_)
             | NodeEnum::CreatedbStmt(_)
             | NodeEnum::DropdbStmt(_)
             | NodeEnum::AlterDefaultPrivilegesStmt(_)
             | NodeEnum::CreateStatsStmt(_)
-            | NodeEnum::CreateFunctionStmt(_)
             | NodeEnum::RefreshMatViewStmt(_) => Ok(()),
             _ if self.mode == Mode::Unscoped => Ok(()),
             other => Err(unknown(other)),
@@ -772,6 +811,7 @@ impl Rewriter<'_> {
             },
             None => None,
         };
+        self.exprs(&mut ins.cols)?;
         if let Some(sel) = ins.select_stmt.as_deref_mut() {
             self.statement(sel)?;
         }
@@ -821,7 +861,7 @@ impl Rewriter<'_> {
             }
             self.opt_expr(&mut infer.where_clause)?;
         }
-        self.exprs(&mut oc.target_list)?;
+        self.assignments(&mut oc.target_list)?;
         self.opt_expr(&mut oc.where_clause)
     }
 
@@ -1032,7 +1072,7 @@ impl Rewriter<'_> {
                 column: t.column.clone(),
             });
         }
-        self.exprs(&mut u.target_list)?;
+        self.assignments(&mut u.target_list)?;
         let mut preds = Vec::new();
         let reps = self.scope_from_list(&mut u.from_clause, &mut preds)?;
         self.opt_expr(&mut u.where_clause)?;
@@ -1166,7 +1206,10 @@ impl Rewriter<'_> {
                         })
                         .collect();
                     let name = name.join(".");
-                    if self.schema.is_restricted_function(&name) {
+                    let bare = name.rsplit('.').next().unwrap_or(&name);
+                    if self.schema.is_restricted_function(&name)
+                        || SQL_RUNNING_FUNCTIONS.contains(&bare)
+                    {
                         return Err(restricted("function", &name));
                     }
                 }
@@ -1229,6 +1272,34 @@ impl Rewriter<'_> {
             NodeEnum::LockingClause(_) => Ok(()),
             other => Err(unknown(other)),
         }
+    }
+
+    /// UPDATE SET lists: `SET (a, b) = (SELECT ...)` repeats the same source under every column
+    /// of the group, and only the first is written back; scope it once and copy it.
+    fn assignments(&mut self, targets: &mut [Node]) -> Res {
+        let mut group_source: Option<Node> = None;
+        for target in targets {
+            let multi = match target.node.as_mut() {
+                Some(NodeEnum::ResTarget(rt)) => {
+                    match rt.val.as_deref_mut().and_then(|v| v.node.as_mut()) {
+                        Some(NodeEnum::MultiAssignRef(m)) => Some(m),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match multi {
+                Some(m) if m.colno > 1 && group_source.is_some() => {
+                    m.source = group_source.clone().map(Box::new);
+                }
+                Some(m) => {
+                    self.opt_expr(&mut m.source)?;
+                    group_source = m.source.as_deref().cloned();
+                }
+                None => self.expr(target)?,
+            }
+        }
+        Ok(())
     }
 
     fn window(&mut self, w: &mut pb::WindowDef) -> Res {
