@@ -690,50 +690,7 @@ async fn replace<E: CrudEntity>(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<E::Model>, CrudError> {
-    let tenant = tenant_of(&conn)?;
-    let mut map = object_body::<E>(body, &tenant)?;
-    let existing = find_one(&cfg, &conn, &id).await?;
-    let id_key = cfg.id.json_key();
-    let current_id = serde_json::to_value(&existing)
-        .ok()
-        .and_then(|v| v.get(id_key).cloned())
-        .unwrap_or(Json_::Null);
-    match map.get(id_key) {
-        Some(given) if *given != current_id => {
-            return Err(err(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "id_mismatch",
-                format!("`{id_key}` in the body is {given}, the path names {current_id}"),
-            ));
-        }
-        _ => {}
-    }
-    map.remove(id_key);
-    let tenant_key = E::tenant_column().json_key();
-    let missing: Vec<&str> = E::Column::iter()
-        .map(|c| c.json_key())
-        .filter(|k| *k != id_key && *k != tenant_key && !map.contains_key(*k))
-        .collect();
-    if !missing.is_empty() {
-        return Err(err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "missing_field",
-            format!(
-                "PUT replaces the whole row; missing: {}",
-                missing.join(", ")
-            ),
-        ));
-    }
-    let mut active = existing.into_active_model();
-    active.set_from_json(Json_::Object(map)).map_err(|e| {
-        err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            e.to_string(),
-        )
-    })?;
-    let model = active.update(&conn).await.map_err(db_error)?;
-    Ok(Json(model))
+    write_existing(&cfg, &conn, &id, body, true).await
 }
 
 async fn update<E: CrudEntity>(
@@ -742,20 +699,50 @@ async fn update<E: CrudEntity>(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<E::Model>, CrudError> {
-    let tenant = tenant_of(&conn)?;
+    write_existing(&cfg, &conn, &id, body, false).await
+}
+
+/// PUT (`whole`: every column but the keys must be given) and PATCH (the columns given).
+async fn write_existing<E: CrudEntity>(
+    cfg: &Config<E>,
+    conn: &TenantConnection,
+    id: &str,
+    body: Result<Bytes, BytesRejection>,
+    whole: bool,
+) -> Result<Json<E::Model>, CrudError> {
+    let tenant = tenant_of(conn)?;
     let mut map = object_body::<E>(body, &tenant)?;
-    let existing = find_one(&cfg, &conn, &id).await?;
-    if map.remove(cfg.id.json_key()).is_some_and(|v| {
-        serde_json::to_value(&existing)
+    let existing = find_one(cfg, conn, id).await?;
+    let id_key = cfg.id.json_key();
+    if let Some(given) = map.remove(id_key) {
+        let current = serde_json::to_value(&existing)
             .ok()
-            .and_then(|e| e.get(cfg.id.json_key()).cloned())
-            != Some(v)
-    }) {
-        return Err(err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "id_mismatch",
-            "the id in the body differs from the path",
-        ));
+            .and_then(|v| v.get(id_key).cloned())
+            .unwrap_or(Json_::Null);
+        if given != current {
+            return Err(err(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "id_mismatch",
+                format!("`{id_key}` in the body is {given}, the path names {current}"),
+            ));
+        }
+    }
+    if whole {
+        let tenant_key = E::tenant_column().json_key();
+        let missing: Vec<&str> = E::Column::iter()
+            .map(|c| c.json_key())
+            .filter(|k| *k != id_key && *k != tenant_key && !map.contains_key(*k))
+            .collect();
+        if !missing.is_empty() {
+            return Err(err(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing_field",
+                format!(
+                    "PUT replaces the whole row; missing: {}",
+                    missing.join(", ")
+                ),
+            ));
+        }
     }
     if map.is_empty() {
         return Ok(Json(existing));
@@ -769,7 +756,7 @@ async fn update<E: CrudEntity>(
             e.to_string(),
         )
     })?;
-    let model = active.update(&conn).await.map_err(db_error)?;
+    let model = active.update(conn).await.map_err(db_error)?;
     Ok(Json(model))
 }
 
