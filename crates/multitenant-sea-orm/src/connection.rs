@@ -85,7 +85,8 @@ impl<C> TenantConnection<C> {
     }
 
     /// Wraps `inner` so that each statement takes the ambient scope, `multitenant::current()`,
-    /// at the time it runs. With no scope set, statements touching tenant tables are refused.
+    /// at the time it runs. With no scope set, statements touching tenant tables are refused. A
+    /// transaction begun on it keeps the scope that was current at `begin`.
     ///
     /// ```no_run
     /// # fn f(conn: sea_orm::DatabaseConnection, scoper: std::sync::Arc<multitenant::Scoper>) {

@@ -544,3 +544,23 @@ async fn returning_variants_stay_in_the_tenant() {
     );
     assert_eq!(others(&t, "tasks", 3).await, before);
 }
+
+#[tokio::test]
+async fn an_ambient_transaction_keeps_the_scope_it_began_with() {
+    let t = TestDb::new().await;
+    let conn = t.db.ambient();
+    let txn = multitenant::scope(1_i64, conn.begin()).await.unwrap();
+    // outside the scope now, the transaction still runs as tenant 1
+    new_task(95, 1, "kept").insert(&txn).await.unwrap();
+    assert_eq!(tasks::Entity::find().count(&txn).await.unwrap(), 4);
+    // and another ambient scope does not leak into it
+    let n = multitenant::scope(2_i64, tasks::Entity::find().count(&txn))
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    txn.commit().await.unwrap();
+    assert_eq!(
+        task(&t.db.tenant(1_i64), 95).await.map(|t| t.account_id),
+        Some(1)
+    );
+}
