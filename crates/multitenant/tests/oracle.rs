@@ -1,0 +1,523 @@
+//! The isolation oracle: every statement of the corpus, scoped for a tenant and run on the data of
+//! all tenants, must return exactly what the original statement returns on a copy of the data
+//! that holds only that tenant's rows, and must leave the tables exactly as the original leaves
+//! the copy (other tenants' rows untouched).
+//!
+//! How the comparison works:
+//! - One fresh database per run (`mt_core_oracle_<uuid>`, dropped at the end, also on failure).
+//!   Schema `alltenants` holds tenants 1 to 4; schemas `t1` and `t2` hold tenant 1's and tenant 2's rows
+//!   only. The same statement text runs against either through `SET LOCAL search_path`.
+//! - In each copy the tenant columns default to the copy's tenant. An INSERT that leaves the
+//!   tenant column out then stores the same rows in the copy (by the default) as the scoped
+//!   INSERT stores in `alltenants` (by the added parameter), so rows are compared as they are, with no
+//!   normalising. Statements that name the tenant column bind the current tenant ([`P::Tenant`]).
+//! - Every statement runs in a transaction that is rolled back. It is prepared with the types of
+//!   its parameters declared (`PREPARE q (int8, text, ...)`, as a driver binding `i64` or
+//!   `&str` declares them) and executed over the simple protocol, so every value comes back as
+//!   PostgreSQL's own text for it. Compared: the rows returned (in order only where the case says
+//!   its order is unique), then a dump of every table: the tenant's rows of `alltenants` against the
+//!   whole copy, and the other tenants' rows of `alltenants` against their state before the statement.
+//! - Statements without parameters are also scoped with `scope_literal` and compared the same way.
+//! - The task id sequence is reset before each execution, so ids drawn from it agree.
+
+#[path = "oracle/corpus.rs"]
+mod corpus;
+
+use std::collections::BTreeMap;
+
+use corpus::{CORPUS, Case, Expect, P};
+use multitenant::{Error, Schema, Scope, Scoper, TenantKey, cross_tenant_write_from_db};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+
+const SETUP: &str = include_str!("oracle/setup.sql");
+
+/// Tables with their tenant column (`None`: a reference table), in dump order.
+const TABLES: &[(&str, Option<&str>)] = &[
+    ("countries", None),
+    ("accounts", Some("id")),
+    ("managers", Some("account_id")),
+    ("projects", Some("account_id")),
+    ("project_managers", Some("account_id")),
+    ("tasks", Some("account_id")),
+];
+
+/// The tenants that get a copy of their own.
+const TENANTS: &[i64] = &[1, 2];
+
+fn schema() -> Schema {
+    Schema::builder()
+        .tenant_root("accounts", "id")
+        .tenant_table("managers", "account_id")
+        .tenant_table("projects", "account_id")
+        .tenant_table("project_managers", "account_id")
+        .tenant_table("tasks", "account_id")
+        .reference_table("countries")
+        .build()
+        .expect("the oracle schema is valid")
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs `test` against a fresh database holding the oracle data, and drops the database
+/// afterwards whether `test` passed or panicked.
+async fn with_oracle_db<F, Fut>(test: F)
+where
+    F: FnOnce(PgConnection) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let url = database_url();
+    let name = format!("mt_core_oracle_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&url).await.expect("connect");
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let outcome = async {
+        let mut conn = PgConnection::connect(&with_database(&url, &name))
+            .await
+            .expect("connect to the oracle database");
+        tokio::spawn(async move {
+            load(&mut conn).await;
+            test(conn).await
+        })
+        .await
+    }
+    .await;
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Creates `alltenants` with every tenant and one copy per tenant in [`TENANTS`].
+async fn load(conn: &mut PgConnection) {
+    let mut script = format!("CREATE SCHEMA alltenants; SET search_path TO alltenants; {SETUP}");
+    for k in TENANTS {
+        script.push_str(&format!(
+            "CREATE SCHEMA t{k}; SET search_path TO t{k}; {SETUP}"
+        ));
+        // Children first, so foreign keys hold while other tenants' rows go.
+        for (table, column) in TABLES.iter().rev() {
+            if let Some(column) = column {
+                script.push_str(&format!(
+                    "DELETE FROM {table} WHERE {column} <> {k}; \
+                     ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {k};"
+                ));
+            }
+        }
+    }
+    script.push_str("RESET search_path;");
+    sqlx::raw_sql(AssertSqlSafe(script))
+        .execute(conn)
+        .await
+        .expect("load the oracle data");
+}
+
+/// What one execution produced: the rows returned, then each table's rows.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    rows: Vec<String>,
+    tables: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// A row as text: each value as PostgreSQL writes it, NULL marked.
+fn row_text(row: &PgRow) -> String {
+    (0..row.len())
+        .map(|i| {
+            let raw = row.try_get_raw(i).expect("column");
+            if sqlx::ValueRef::is_null(&raw) {
+                "NULL".to_owned()
+            } else {
+                format!("{:?}", raw.as_str().expect("text value"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn param_type(p: &P) -> &'static str {
+    match p {
+        P::I(_) | P::Tenant => "int8",
+        P::T(_) => "text",
+        P::B(_) => "bool",
+        P::J(_) => "jsonb",
+        P::Ints(_) => "int8[]",
+    }
+}
+
+fn param_literal(p: &P, tenant: i64) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    match p {
+        P::I(i) => i.to_string(),
+        P::Tenant => tenant.to_string(),
+        P::T(s) | P::J(s) => quote(s),
+        P::B(b) => b.to_string(),
+        P::Ints(is) => {
+            let items: Vec<String> = is.iter().map(i64::to_string).collect();
+            format!("'{{{}}}'", items.join(","))
+        }
+    }
+}
+
+/// Which rows of the dump to take: all of a table, or one tenant's, or all but one tenant's.
+#[derive(Clone, Copy)]
+enum Rows {
+    All,
+    Tenant(i64),
+    Others(i64),
+}
+
+async fn dump(
+    conn: &mut PgConnection,
+    rows: Rows,
+) -> Result<BTreeMap<&'static str, Vec<String>>, String> {
+    let mut out = BTreeMap::new();
+    for (table, column) in TABLES {
+        let filter = match (rows, column) {
+            (Rows::Tenant(k), Some(c)) => format!("WHERE {c} = {k}"),
+            (Rows::Others(k), Some(c)) => format!("WHERE {c} <> {k}"),
+            _ => String::new(),
+        };
+        let sql = format!("SELECT x::text FROM {table} x {filter} ORDER BY 1");
+        let got = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| format!("dump of {table}: {e}"))?;
+        out.insert(*table, got.iter().map(row_text).collect());
+    }
+    Ok(out)
+}
+
+/// How a statement gets its values: the case's own, then the tenant key when the scoper added a
+/// parameter for it; `None`: the text is sent as it is, with no parameters.
+type Binds<'a> = Option<(&'a [P], Option<i64>)>;
+
+/// Runs `sql` in `search_path` inside a rolled-back transaction; `params` are bound through a
+/// prepared statement (`None`: the text is sent as it is). Returns the outcome and, for `alltenants`,
+/// the other tenants' rows after the statement.
+async fn execute(
+    conn: &mut PgConnection,
+    search_path: &str,
+    sql: &str,
+    params: Binds<'_>,
+    tenant: i64,
+    dump_rows: Rows,
+) -> Result<(Outcome, Option<BTreeMap<&'static str, Vec<String>>>), String> {
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DEALLOCATE ALL; BEGIN; SET LOCAL search_path TO {search_path}; \
+         SELECT setval('task_ids', 1000, false);"
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    let result = async {
+        let rows = match params {
+            None => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| e.to_string())?,
+            Some((ps, tenant_param)) => {
+                let mut types: Vec<&str> = ps.iter().map(param_type).collect();
+                let mut values: Vec<String> = ps.iter().map(|p| param_literal(p, tenant)).collect();
+                if let Some(k) = tenant_param {
+                    types.push("int8");
+                    values.push(k.to_string());
+                }
+                let prepare = if types.is_empty() {
+                    format!("PREPARE q AS {sql}")
+                } else {
+                    format!("PREPARE q ({}) AS {sql}", types.join(", "))
+                };
+                sqlx::raw_sql(AssertSqlSafe(prepare))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let exec = if values.is_empty() {
+                    "EXECUTE q".to_owned()
+                } else {
+                    format!("EXECUTE q ({})", values.join(", "))
+                };
+                sqlx::raw_sql(AssertSqlSafe(exec))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+        };
+        let rows = rows.iter().map(row_text).collect();
+        let tables = dump(conn, dump_rows).await?;
+        let others = match dump_rows {
+            Rows::Tenant(k) => Some(dump(conn, Rows::Others(k)).await?),
+            _ => None,
+        };
+        Ok((Outcome { rows, tables }, others))
+    }
+    .await;
+    sqlx::raw_sql("ROLLBACK; DEALLOCATE ALL;")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    result
+}
+
+/// Runs one case for tenant `k`. `Ok(true)`: scoped and equal; `Ok(false)`: refused as expected.
+async fn check(
+    conn: &mut PgConnection,
+    scoper: &Scoper,
+    case: &Case,
+    k: i64,
+    others_before: &BTreeMap<&'static str, Vec<String>>,
+) -> Result<bool, String> {
+    let scope = Scope::one(k);
+    let scoped = scoper.scope(case.sql, Some(&scope));
+    if case.expect == Expect::Refused {
+        return match scoped {
+            Err(Error::Unsupported { .. }) => Ok(false),
+            Err(e) => Err(format!("refused with the wrong error: {e}")),
+            Ok(s) => Err(format!("not refused: {}", s.sql())),
+        };
+    }
+    let scoped = scoped.map_err(|e| format!("scoper error: {e}"))?;
+    // A statement gets the tenant parameter exactly when it touches a tenant table, which is
+    // exactly when it is refused without a tenant.
+    let touches_tenant_table = matches!(scoper.scope(case.sql, None), Err(Error::NoTenant { .. }));
+    let param = touches_tenant_table.then_some(scoped.highest_param() + 1);
+    if scoped.tenant_param() != param {
+        return Err(format!(
+            "tenant parameter {:?}, expected {param:?}: {}",
+            scoped.tenant_param(),
+            scoped.sql()
+        ));
+    }
+    scoped
+        .check_bind_count(case.params.len())
+        .map_err(|e| e.to_string())?;
+    let copy = format!("t{k}");
+    let (mut expected, _) = execute(
+        conn,
+        &copy,
+        case.sql,
+        Some((case.params, None)),
+        k,
+        Rows::All,
+    )
+    .await
+    .map_err(|e| format!("original on {copy}: {e}"))?;
+    let mut runs: Vec<(&str, String, Binds<'_>)> = vec![(
+        "bound",
+        scoped.sql().to_owned(),
+        Some((case.params, Some(k))),
+    )];
+    if case.params.is_empty() {
+        let literal = scoper
+            .scope_literal(case.sql, Some(&scope))
+            .map_err(|e| format!("scope_literal: {e}"))?;
+        runs.push(("literal", literal, None));
+    }
+    if !case.ordered {
+        expected.rows.sort();
+    }
+    for (how, sql, params) in runs {
+        let (mut got, others) = execute(conn, "alltenants", &sql, params, k, Rows::Tenant(k))
+            .await
+            .map_err(|e| format!("{how} scoped statement on alltenants: {e}\n  sql: {sql}"))?;
+        if !case.ordered {
+            got.rows.sort();
+        }
+        if got != expected {
+            return Err(format!(
+                "{how} scoped statement differs\n  sql: {sql}\n  expected: {expected:?}\n  got: {got:?}"
+            ));
+        }
+        if others.as_ref() != Some(others_before) {
+            return Err(format!(
+                "{how} scoped statement changed other tenants' rows\n  sql: {sql}"
+            ));
+        }
+    }
+    Ok(true)
+}
+
+/// Whether the unscoped original, run on all tenants' data, already differs from the copy: a
+/// case where a missing predicate would have been caught.
+async fn discriminates(conn: &mut PgConnection, case: &Case, k: i64) -> bool {
+    let params = Some((case.params, None));
+    let copy = execute(conn, &format!("t{k}"), case.sql, params, k, Rows::All).await;
+    let full = execute(conn, "alltenants", case.sql, params, k, Rows::Tenant(k)).await;
+    match (copy, full) {
+        (Ok((mut a, _)), Ok((mut b, others))) => {
+            a.rows.sort();
+            b.rows.sort();
+            a != b || others.is_none()
+        }
+        (a, b) => a.is_ok() != b.is_ok(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corpus_scoped_on_all_tenants_equals_original_on_the_tenants_copy() {
+    assert!(CORPUS.len() >= 80, "corpus has {} statements", CORPUS.len());
+    with_oracle_db(|mut conn| async move {
+        let scoper = Scoper::new(schema());
+        let mut failures = Vec::new();
+        let (mut equal, mut refused, mut discriminating) = (0, 0, 0);
+        for &k in TENANTS {
+            sqlx::raw_sql("SET search_path TO alltenants")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let others_before = dump(&mut conn, Rows::Others(k)).await.unwrap();
+            for case in CORPUS {
+                match check(&mut conn, &scoper, case, k, &others_before).await {
+                    Ok(true) => {
+                        equal += 1;
+                        if discriminates(&mut conn, case, k).await {
+                            discriminating += 1;
+                        }
+                    }
+                    Ok(false) => refused += 1,
+                    Err(e) => failures.push(format!("[tenant {k}] {}: {e}", case.label)),
+                }
+            }
+        }
+        println!(
+            "oracle: {} statements x {} tenants: {equal} equal ({discriminating} of them differ when \
+             run unscoped), {refused} refused as expected, {} failed",
+            CORPUS.len(),
+            TENANTS.len(),
+            failures.len()
+        );
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_statements_change_nothing() {
+    with_oracle_db(|mut conn| async move {
+        let scoper = Scoper::new(schema());
+        sqlx::raw_sql("SET search_path TO alltenants")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let before = dump(&mut conn, Rows::All).await.unwrap();
+
+        // No tenant set.
+        for sql in [
+            "SELECT * FROM tasks",
+            "UPDATE projects SET name = 'x'",
+            "SELECT c.name FROM countries c JOIN accounts a ON a.country_code = c.code",
+        ] {
+            assert!(
+                matches!(scoper.scope(sql, None), Err(Error::NoTenant { .. })),
+                "{sql}"
+            );
+            assert!(
+                matches!(scoper.scope_literal(sql, None), Err(Error::NoTenant { .. })),
+                "{sql}"
+            );
+        }
+        assert_eq!(
+            scoper
+                .scope("SELECT name FROM countries", None)
+                .unwrap()
+                .sql(),
+            "SELECT name FROM countries"
+        );
+
+        // Cross-tenant INSERT: the text is the same for every tenant, so PostgreSQL refuses it.
+        let key = TenantKey::Int(1);
+        let mut refused_by_postgres = 0;
+        for (sql, params) in [
+            (
+                "INSERT INTO managers (account_id, id, name) VALUES ($1, $2, $3)",
+                vec![P::I(2), P::I(77), P::T("Intruder")],
+            ),
+            (
+                "INSERT INTO managers (account_id, id, name) VALUES ($1, 78, 'Mine'), ($2, 79, 'Theirs')",
+                vec![P::I(1), P::I(3)],
+            ),
+            (
+                "INSERT INTO tasks (account_id, project_id, name) SELECT 2, id, name FROM projects",
+                vec![],
+            ),
+        ] {
+            let scoped = scoper.scope(sql, Some(&Scope::one(1_i64)));
+            let scoped = match scoped {
+                // A tenant value the scoper can see is refused before it reaches the database.
+                Err(Error::CrossTenantWrite { .. } | Error::Unsupported { .. }) => continue,
+                Err(e) => panic!("{sql}: {e}"),
+                Ok(s) => s,
+            };
+            let err = execute(
+                &mut conn,
+                "alltenants",
+                scoped.sql(),
+                Some((&params, Some(1))),
+                1,
+                Rows::All,
+            )
+            .await
+            .expect_err(sql);
+            let mapped = cross_tenant_write_from_db(&err, Some(&key))
+                .unwrap_or_else(|| panic!("{sql}: not recognised: {err}"));
+            refused_by_postgres += 1;
+            assert!(
+                matches!(mapped, Error::CrossTenantWrite { ref table, ref column, ref current, .. }
+                    if (table == "managers" || table == "tasks") && column == "account_id" && current == "1"),
+                "{sql}: {mapped:?}"
+            );
+        }
+
+        // Values in bind parameters are only known to PostgreSQL.
+        assert!(refused_by_postgres >= 2, "{refused_by_postgres}");
+
+        // Assigning the tenant column, TRUNCATE.
+        for sql in [
+            "UPDATE tasks SET account_id = 2 WHERE id = 1",
+            "UPDATE tasks SET (name, account_id) = ('x', 2)",
+            "INSERT INTO tasks (id, project_id, name) VALUES (1, 1, 'x') ON CONFLICT (account_id, id) DO UPDATE SET account_id = 2",
+        ] {
+            assert!(
+                matches!(
+                    scoper.scope(sql, Some(&Scope::one(1_i64))),
+                    Err(Error::TenantColumnAssignment { .. })
+                ),
+                "{sql}"
+            );
+        }
+        for sql in ["TRUNCATE tasks", "TRUNCATE countries, projects CASCADE"] {
+            assert!(
+                matches!(
+                    scoper.scope(sql, Some(&Scope::one(1_i64))),
+                    Err(Error::Unsupported { .. })
+                ),
+                "{sql}"
+            );
+        }
+        sqlx::raw_sql("SET search_path TO alltenants")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(dump(&mut conn, Rows::All).await.unwrap(), before);
+    })
+    .await;
+}
