@@ -22,7 +22,8 @@ fn overhead(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let t = rt.block_on(common::TestDb::new());
-    let bare = t.bare.clone();
+    // the pool the scoped handle wraps, so both sides share connections and their caches
+    let bare = t.db.connection().clone();
     let scoped = t.db.tenant(2_i64);
 
     let mut group = c.benchmark_group("sea_orm_find_by_id");
