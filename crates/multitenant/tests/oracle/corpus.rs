@@ -1,22 +1,7 @@
 //! The oracle's corpus: one statement per entry, with a short label, the values bound to its own
 //! placeholders, and whether its row order is part of the result (ORDER BY over a unique key).
 
-/// A value bound to one of the statement's own placeholders.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum P {
-    /// `int8`.
-    I(i64),
-    /// `text`.
-    T(&'static str),
-    /// `bool`.
-    B(bool),
-    /// `jsonb`.
-    J(&'static str),
-    /// `int8[]`.
-    Ints(&'static [i64]),
-    /// `int8`, the current tenant's key (for statements that name the tenant column themselves).
-    Tenant,
-}
+use crate::db::P;
 
 /// What the scoper must do with a statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

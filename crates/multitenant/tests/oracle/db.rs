@@ -1,0 +1,274 @@
+//! The oracle database: the sample domain with every tenant in schema `alltenants` and one copy
+//! per tenant holding only its rows, and the execution of one statement against either, its
+//! values bound through a prepared statement, in a transaction that is rolled back.
+
+use std::collections::BTreeMap;
+
+use multitenant::Schema;
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+
+/// A value bound to one of the statement's own placeholders.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum P {
+    /// `int8`.
+    I(i64),
+    /// `text`.
+    T(&'static str),
+    /// `bool`.
+    B(bool),
+    /// `jsonb`.
+    J(&'static str),
+    /// `int8[]`.
+    Ints(&'static [i64]),
+    /// `int8`, the current tenant's key (for statements that name the tenant column themselves).
+    Tenant,
+}
+
+const SETUP: &str = include_str!("setup.sql");
+
+/// Tables with their tenant column (`None`: a reference table), in dump order.
+pub(crate) const TABLES: &[(&str, Option<&str>)] = &[
+    ("countries", None),
+    ("accounts", Some("id")),
+    ("managers", Some("account_id")),
+    ("projects", Some("account_id")),
+    ("project_managers", Some("account_id")),
+    ("tasks", Some("account_id")),
+];
+
+/// The tenants that get a copy of their own.
+pub(crate) const TENANTS: &[i64] = &[1, 2];
+
+pub(crate) fn schema() -> Schema {
+    Schema::builder()
+        .tenant_root("accounts", "id")
+        .tenant_table("managers", "account_id")
+        .tenant_table("projects", "account_id")
+        .tenant_table("project_managers", "account_id")
+        .tenant_table("tasks", "account_id")
+        .reference_table("countries")
+        .build()
+        .expect("the oracle schema is valid")
+}
+
+fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs `test` against a fresh database holding the oracle data, and drops the database
+/// afterwards whether `test` passed or panicked.
+pub(crate) async fn with_oracle_db<F, Fut>(test: F)
+where
+    F: FnOnce(PgConnection) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let url = database_url();
+    let name = format!("mt_core_oracle_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&url).await.expect("connect");
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let outcome = async {
+        let mut conn = PgConnection::connect(&with_database(&url, &name))
+            .await
+            .expect("connect to the oracle database");
+        tokio::spawn(async move {
+            load(&mut conn).await;
+            test(conn).await
+        })
+        .await
+    }
+    .await;
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Creates `alltenants` with every tenant and one copy per tenant in [`TENANTS`].
+async fn load(conn: &mut PgConnection) {
+    let mut script = format!("CREATE SCHEMA alltenants; SET search_path TO alltenants; {SETUP}");
+    for k in TENANTS {
+        script.push_str(&format!(
+            "CREATE SCHEMA t{k}; SET search_path TO t{k}; {SETUP}"
+        ));
+        // Children first, so foreign keys hold while other tenants' rows go.
+        for (table, column) in TABLES.iter().rev() {
+            if let Some(column) = column {
+                script.push_str(&format!(
+                    "DELETE FROM {table} WHERE {column} <> {k}; \
+                     ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {k};"
+                ));
+            }
+        }
+    }
+    script.push_str("RESET search_path;");
+    sqlx::raw_sql(AssertSqlSafe(script))
+        .execute(conn)
+        .await
+        .expect("load the oracle data");
+}
+
+/// What one execution produced: the rows returned, then each table's rows.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) rows: Vec<String>,
+    pub(crate) tables: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// A row as text: each value as PostgreSQL writes it, NULL marked.
+fn row_text(row: &PgRow) -> String {
+    (0..row.len())
+        .map(|i| {
+            let raw = row.try_get_raw(i).expect("column");
+            if sqlx::ValueRef::is_null(&raw) {
+                "NULL".to_owned()
+            } else {
+                format!("{:?}", raw.as_str().expect("text value"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn param_type(p: &P) -> &'static str {
+    match p {
+        P::I(_) | P::Tenant => "int8",
+        P::T(_) => "text",
+        P::B(_) => "bool",
+        P::J(_) => "jsonb",
+        P::Ints(_) => "int8[]",
+    }
+}
+
+fn param_literal(p: &P, tenant: i64) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    match p {
+        P::I(i) => i.to_string(),
+        P::Tenant => tenant.to_string(),
+        P::T(s) | P::J(s) => quote(s),
+        P::B(b) => b.to_string(),
+        P::Ints(is) => {
+            let items: Vec<String> = is.iter().map(i64::to_string).collect();
+            format!("'{{{}}}'", items.join(","))
+        }
+    }
+}
+
+/// Which rows of the dump to take: all of a table, or one tenant's, or all but one tenant's.
+#[derive(Clone, Copy)]
+pub(crate) enum Rows {
+    All,
+    Tenant(i64),
+    Others(i64),
+}
+
+pub(crate) async fn dump(
+    conn: &mut PgConnection,
+    rows: Rows,
+) -> Result<BTreeMap<&'static str, Vec<String>>, String> {
+    let mut out = BTreeMap::new();
+    for (table, column) in TABLES {
+        let filter = match (rows, column) {
+            (Rows::Tenant(k), Some(c)) => format!("WHERE {c} = {k}"),
+            (Rows::Others(k), Some(c)) => format!("WHERE {c} <> {k}"),
+            _ => String::new(),
+        };
+        let sql = format!("SELECT x::text FROM {table} x {filter} ORDER BY 1");
+        let got = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| format!("dump of {table}: {e}"))?;
+        out.insert(*table, got.iter().map(row_text).collect());
+    }
+    Ok(out)
+}
+
+/// How a statement gets its values: the case's own, then the tenant key when the scoper added a
+/// parameter for it; `None`: the text is sent as it is, with no parameters.
+pub(crate) type Binds<'a> = Option<(&'a [P], Option<i64>)>;
+
+/// Runs `sql` in `search_path` inside a rolled-back transaction; `params` are bound through a
+/// prepared statement (`None`: the text is sent as it is). Returns the outcome and, for `alltenants`,
+/// the other tenants' rows after the statement.
+pub(crate) async fn execute(
+    conn: &mut PgConnection,
+    search_path: &str,
+    sql: &str,
+    params: Binds<'_>,
+    tenant: i64,
+    dump_rows: Rows,
+) -> Result<(Outcome, Option<BTreeMap<&'static str, Vec<String>>>), String> {
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DEALLOCATE ALL; BEGIN; SET LOCAL search_path TO {search_path}; \
+         SELECT setval('task_ids', 1000, false);"
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    let result = async {
+        let rows = match params {
+            None => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|e| e.to_string())?,
+            Some((ps, tenant_param)) => {
+                let mut types: Vec<&str> = ps.iter().map(param_type).collect();
+                let mut values: Vec<String> = ps.iter().map(|p| param_literal(p, tenant)).collect();
+                if let Some(k) = tenant_param {
+                    types.push("int8");
+                    values.push(k.to_string());
+                }
+                let prepare = if types.is_empty() {
+                    format!("PREPARE q AS {sql}")
+                } else {
+                    format!("PREPARE q ({}) AS {sql}", types.join(", "))
+                };
+                sqlx::raw_sql(AssertSqlSafe(prepare))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let exec = if values.is_empty() {
+                    "EXECUTE q".to_owned()
+                } else {
+                    format!("EXECUTE q ({})", values.join(", "))
+                };
+                sqlx::raw_sql(AssertSqlSafe(exec))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())?
+            }
+        };
+        let rows = rows.iter().map(row_text).collect();
+        let tables = dump(conn, dump_rows).await?;
+        let others = match dump_rows {
+            Rows::Tenant(k) => Some(dump(conn, Rows::Others(k)).await?),
+            _ => None,
+        };
+        Ok((Outcome { rows, tables }, others))
+    }
+    .await;
+    sqlx::raw_sql("ROLLBACK; DEALLOCATE ALL;")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    result
+}
