@@ -148,6 +148,18 @@ impl<C> TenantConnection<C> {
         }
     }
 
+    /// Scopes `stmt` to the current scope, hands it to `run`, and maps a cross-tenant write
+    /// refused by the database to the core's error.
+    async fn send<T, F, Fut>(&self, stmt: Statement, run: F) -> Result<T, DbErr>
+    where
+        F: FnOnce(Statement) -> Fut,
+        Fut: Future<Output = Result<T, DbErr>>,
+    {
+        let scope = self.scope();
+        let stmt = self.scope_statement(stmt, scope.as_ref())?;
+        run(stmt).await.map_err(|e| map_db_err(e, scope.as_ref()))
+    }
+
     /// Rewrites `stmt` for `scope` and appends the tenant value to its values.
     fn scope_statement(
         &self,
@@ -217,12 +229,7 @@ where
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        let scope = self.scope();
-        let stmt = self.scope_statement(stmt, scope.as_ref())?;
-        self.inner
-            .execute_raw(stmt)
-            .await
-            .map_err(|e| map_db_err(e, scope.as_ref()))
+        self.send(stmt, |stmt| self.inner.execute_raw(stmt)).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -238,21 +245,11 @@ where
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        let scope = self.scope();
-        let stmt = self.scope_statement(stmt, scope.as_ref())?;
-        self.inner
-            .query_one_raw(stmt)
-            .await
-            .map_err(|e| map_db_err(e, scope.as_ref()))
+        self.send(stmt, |stmt| self.inner.query_one_raw(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        let scope = self.scope();
-        let stmt = self.scope_statement(stmt, scope.as_ref())?;
-        self.inner
-            .query_all_raw(stmt)
-            .await
-            .map_err(|e| map_db_err(e, scope.as_ref()))
+        self.send(stmt, |stmt| self.inner.query_all_raw(stmt)).await
     }
 
     fn support_returning(&self) -> bool {

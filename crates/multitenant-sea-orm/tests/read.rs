@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::TestDb;
 use common::entities::*;
+use common::{TestDb, keys};
 use futures_util::TryStreamExt;
 use multitenant::Scope;
 use multitenant_sea_orm::scope_error;
@@ -32,10 +32,7 @@ async fn find_all_one_and_filters_see_only_the_tenant() {
             .all(&conn)
             .await
             .unwrap();
-        assert_eq!(
-            all.iter().map(|p| (p.account_id, p.id)).collect::<Vec<_>>(),
-            [(tenant, 1), (tenant, 2)]
-        );
+        assert_eq!(keys(&all), [(tenant, 1), (tenant, 2)]);
         let done = tasks::Entity::find()
             .filter(tasks::Column::Done.eq(true))
             .all(&conn)
@@ -109,13 +106,7 @@ async fn count_and_paginate() {
     let counts = pages.num_items_and_pages().await.unwrap();
     assert_eq!((counts.number_of_items, counts.number_of_pages), (3, 2));
     let second = pages.fetch_page(1).await.unwrap();
-    assert_eq!(
-        second
-            .iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(3, 3)]
-    );
+    assert_eq!(keys(&second), [(3, 3)]);
     // unscoped: every tenant's rows
     assert_eq!(
         tasks::Entity::find().count(&t.db.unscoped()).await.unwrap(),
@@ -142,26 +133,14 @@ async fn related_queries_stay_in_the_tenant() {
         .all(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        tasks
-            .iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(1, 1), (1, 2)]
-    );
+    assert_eq!(keys(&tasks), [(1, 1), (1, 2)]);
 
     let managers = project
         .find_related(managers::Entity)
         .all(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        managers
-            .iter()
-            .map(|m| (m.account_id, m.id))
-            .collect::<Vec<_>>(),
-        [(1, 1)]
-    );
+    assert_eq!(keys(&managers), [(1, 1)]);
 
     let with_project = tasks::Entity::find()
         .find_also_related(projects::Entity)
@@ -185,10 +164,7 @@ async fn related_queries_stay_in_the_tenant() {
     assert_eq!(
         projects_with_tasks
             .iter()
-            .map(|(p, ts)| (
-                p.id,
-                ts.iter().map(|t| (t.account_id, t.id)).collect::<Vec<_>>()
-            ))
+            .map(|(p, ts)| (p.id, keys(ts)))
             .collect::<Vec<_>>(),
         [(1, vec![(1, 1), (1, 2)]), (2, vec![(1, 3)])]
     );
@@ -202,10 +178,7 @@ async fn related_queries_stay_in_the_tenant() {
     assert_eq!(
         projects_with_managers
             .iter()
-            .map(|(p, ms)| (
-                p.id,
-                ms.iter().map(|m| (m.account_id, m.id)).collect::<Vec<_>>()
-            ))
+            .map(|(p, ms)| (p.id, keys(ms)))
             .collect::<Vec<_>>(),
         [(1, vec![(1, 1)]), (2, vec![(1, 1), (1, 2)])]
     );
@@ -231,10 +204,7 @@ async fn loaders_stay_in_the_tenant() {
         .unwrap();
     let tasks = projects.load_many(tasks::Entity, &conn).await.unwrap();
     assert_eq!(
-        tasks
-            .iter()
-            .map(|ts| ts.iter().map(|t| (t.account_id, t.id)).collect::<Vec<_>>())
-            .collect::<Vec<_>>(),
+        tasks.iter().map(keys).collect::<Vec<_>>(),
         [vec![(2, 1), (2, 2)], vec![(2, 3)]]
     );
     let managers = projects
@@ -242,10 +212,7 @@ async fn loaders_stay_in_the_tenant() {
         .await
         .unwrap();
     assert_eq!(
-        managers
-            .iter()
-            .map(|ms| ms.iter().map(|m| (m.account_id, m.id)).collect::<Vec<_>>())
-            .collect::<Vec<_>>(),
+        managers.iter().map(keys).collect::<Vec<_>>(),
         [vec![(2, 1)], vec![(2, 1), (2, 2)]]
     );
     let all_tasks = tasks::Entity::find().all(&conn).await.unwrap();
@@ -265,12 +232,7 @@ async fn streams_are_scoped() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(
-        rows.iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(1, 1), (1, 2), (1, 3)]
-    );
+    assert_eq!(keys(&rows), [(1, 1), (1, 2), (1, 3)]);
     let stmt = Statement::from_string(DbBackend::Postgres, "SELECT id FROM tasks WHERE done");
     let raw: Vec<_> = conn
         .stream_raw(stmt)
@@ -401,6 +363,21 @@ async fn every_read_without_a_tenant_is_refused() {
         .all(&t.db.unscoped())
         .await
         .unwrap();
+    assert_no_tenant(
+        projects[0]
+            .find_related(tasks::Entity)
+            .all(&conn)
+            .await
+            .unwrap_err(),
+    );
+    assert_no_tenant(
+        tasks::Entity::find()
+            .cursor_by(tasks::Column::Id)
+            .first(2)
+            .all(&conn)
+            .await
+            .unwrap_err(),
+    );
     assert_no_tenant(projects.load_many(tasks::Entity, &conn).await.unwrap_err());
     assert_no_tenant(
         conn.query_all_raw(Statement::from_string(
@@ -426,12 +403,7 @@ async fn cursors_subqueries_and_aggregates() {
         .all(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        page.iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(2, 2), (2, 3)]
-    );
+    assert_eq!(keys(&page), [(2, 2), (2, 3)]);
 
     // a subquery is scoped at its own level
     let in_named_projects = tasks::Entity::find()
@@ -447,13 +419,7 @@ async fn cursors_subqueries_and_aggregates() {
         .all(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        in_named_projects
-            .iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(2, 3)]
-    );
+    assert_eq!(keys(&in_named_projects), [(2, 3)]);
 
     let per_project: Vec<(i64, i64)> = tasks::Entity::find()
         .select_only()

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::TestDb;
 use common::entities::*;
+use common::{TestDb, keys};
 use multitenant_sea_orm::{TenantConnection, scope_error};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::prelude::*;
@@ -48,6 +48,13 @@ async fn others(t: &TestDb, table: &str, tenant: i64) -> Vec<String> {
             row[column] != tenant
         })
         .collect()
+}
+
+/// `ON CONFLICT (account_id, id) DO UPDATE SET` the `update` columns.
+fn on_key_conflict<const N: usize>(update: [tasks::Column; N]) -> OnConflict {
+    OnConflict::columns([tasks::Column::AccountId, tasks::Column::Id])
+        .update_columns(update)
+        .to_owned()
 }
 
 fn assert_scope_error(err: &DbErr, expected: fn(&multitenant::Error) -> bool) {
@@ -102,12 +109,7 @@ async fn insert_many_fills_in_the_tenant() {
         .all(&t.db.unscoped())
         .await
         .unwrap();
-    assert_eq!(
-        rows.iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(3, 20), (3, 21)]
-    );
+    assert_eq!(keys(&rows), [(3, 20), (3, 21)]);
 }
 
 #[tokio::test]
@@ -191,11 +193,7 @@ async fn a_row_never_moves_to_another_tenant() {
 
     // an upsert cannot move a row either
     let err = tasks::Entity::insert(new_task(1, 1, "x"))
-        .on_conflict(
-            OnConflict::columns([tasks::Column::AccountId, tasks::Column::Id])
-                .update_columns([tasks::Column::AccountId])
-                .to_owned(),
-        )
+        .on_conflict(on_key_conflict([tasks::Column::AccountId]))
         .exec(&conn)
         .await
         .unwrap_err();
@@ -258,11 +256,7 @@ async fn upserts_stay_in_the_tenant() {
 
     // task 1 exists in every tenant: the conflict is tenant 1's row, and only it is updated
     tasks::Entity::insert(new_task(1, 1, "upserted"))
-        .on_conflict(
-            OnConflict::columns([tasks::Column::AccountId, tasks::Column::Id])
-                .update_columns([tasks::Column::Name])
-                .to_owned(),
-        )
+        .on_conflict(on_key_conflict([tasks::Column::Name]))
         .exec(&conn)
         .await
         .unwrap();
@@ -270,11 +264,7 @@ async fn upserts_stay_in_the_tenant() {
 
     // a new id: inserted for tenant 1
     tasks::Entity::insert(new_task(40, 1, "fresh"))
-        .on_conflict(
-            OnConflict::columns([tasks::Column::AccountId, tasks::Column::Id])
-                .update_columns([tasks::Column::Name])
-                .to_owned(),
-        )
+        .on_conflict(on_key_conflict([tasks::Column::Name]))
         .exec(&conn)
         .await
         .unwrap();
@@ -481,11 +471,7 @@ async fn every_write_without_a_tenant_is_refused_and_writes_nothing() {
     );
     assert_scope_error(
         &tasks::Entity::insert(new_task(1, 1, "x"))
-            .on_conflict(
-                OnConflict::columns([tasks::Column::AccountId, tasks::Column::Id])
-                    .update_columns([tasks::Column::Name])
-                    .to_owned(),
-            )
+            .on_conflict(on_key_conflict([tasks::Column::Name]))
             .exec(&conn)
             .await
             .unwrap_err(),
@@ -522,26 +508,14 @@ async fn returning_variants_stay_in_the_tenant() {
         .exec_with_returning(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        updated
-            .iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(3, 90), (3, 91)]
-    );
+    assert_eq!(keys(&updated), [(3, 90), (3, 91)]);
 
     let deleted = tasks::Entity::delete_many()
         .filter(tasks::Column::Id.eq(1))
         .exec_with_returning(&conn)
         .await
         .unwrap();
-    assert_eq!(
-        deleted
-            .iter()
-            .map(|t| (t.account_id, t.id))
-            .collect::<Vec<_>>(),
-        [(3, 1)]
-    );
+    assert_eq!(keys(&deleted), [(3, 1)]);
     assert_eq!(others(&t, "tasks", 3).await, before);
 }
 

@@ -167,3 +167,31 @@ fn with_database(url: &str, name: &str) -> String {
     let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
     format!("{base}/{name}{query}")
 }
+
+/// A row of a tenant table, known by its key `(account_id, id)`.
+pub trait TenantRow {
+    fn key(&self) -> (i64, i64);
+}
+
+macro_rules! tenant_rows {
+    ($($module:ident),*) => {$(
+        impl TenantRow for $module::Model {
+            fn key(&self) -> (i64, i64) {
+                (self.account_id, self.id)
+            }
+        }
+
+        impl TenantRow for $module::ModelEx {
+            fn key(&self) -> (i64, i64) {
+                (self.account_id, self.id)
+            }
+        }
+    )*};
+}
+
+tenant_rows!(managers, projects, project_managers, tasks);
+
+/// The keys of `rows`, in order.
+pub fn keys<'a, R: TenantRow + 'a>(rows: impl IntoIterator<Item = &'a R>) -> Vec<(i64, i64)> {
+    rows.into_iter().map(TenantRow::key).collect()
+}
