@@ -428,9 +428,9 @@ async fn generated_selects_return_only_the_tenants_rows() {
                         &mut conn,
                         "alltenants",
                         scoped.sql(),
-                        Some((&[], scoped.tenant_param().map(|_| 1))),
+                        Some((&[], scoped.tenant_param().map(|_| db::P::I(1)))),
                         1,
-                        Rows::Tenant(1),
+                        Rows::Tenants(&[1]),
                     )
                     .await;
                     match (expected, got) {
@@ -443,7 +443,7 @@ async fn generated_selects_return_only_the_tenants_rows() {
                                 &sql,
                                 Some((&[], None)),
                                 1,
-                                Rows::Tenant(1),
+                                Rows::Tenants(&[1]),
                             )
                             .await;
                             if let Ok((mut u, _)) = unscoped {

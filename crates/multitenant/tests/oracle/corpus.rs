@@ -828,6 +828,127 @@ pub(crate) const CORPUS: &[Case] = &[
         "WITH old AS (SELECT id FROM tasks WHERE done), gone AS (DELETE FROM tasks WHERE id IN (SELECT id FROM old) RETURNING id) SELECT count(*) FROM gone",
         &[],
     ),
+    // --- names that hide or reveal tables ---
+    c(
+        "CTE named after the table it reads",
+        "WITH tasks AS (SELECT id, name FROM tasks WHERE done) SELECT * FROM tasks",
+        &[],
+    ),
+    c(
+        "later sibling CTE named after a table an earlier one reads",
+        "WITH x AS (SELECT id, name FROM projects), projects AS (SELECT 1::bigint AS id, 'fake' AS name) SELECT * FROM x UNION ALL SELECT * FROM projects",
+        &[],
+    ),
+    c(
+        "CTE in a subquery shadows only there",
+        "SELECT id, name FROM tasks WHERE id IN (WITH tasks AS (SELECT 2::bigint AS id) SELECT id FROM tasks)",
+        &[],
+    ),
+    c(
+        "CTE of an outer level seen from a subquery",
+        "WITH managers AS (SELECT 1::bigint AS id) SELECT p.id FROM projects p WHERE p.manager_id IN (SELECT id FROM managers)",
+        &[],
+    ),
+    c(
+        "alias named after another tenant table",
+        "SELECT tasks.id, t.id FROM projects tasks JOIN tasks t ON t.project_id = tasks.id",
+        &[],
+    ),
+    c(
+        "unaliased table at two levels",
+        "SELECT id FROM tasks WHERE id IN (SELECT parent_id FROM tasks WHERE parent_id IS NOT NULL)",
+        &[],
+    ),
+    c(
+        "whole-row reference",
+        "SELECT m.id, p FROM managers m JOIN projects p ON p.manager_id = m.id",
+        &[],
+    ),
+    c(
+        "whole-row reference across a FULL join",
+        "SELECT m, p.id FROM managers m FULL JOIN projects p ON p.manager_id = m.id",
+        &[],
+    ),
+    c(
+        "FULL join with USING",
+        "SELECT id, m.name, p.name FROM managers m FULL JOIN projects p USING (id)",
+        &[],
+    ),
+    c(
+        "FULL join against a join tree",
+        "SELECT m.id, p.id, t.id FROM managers m FULL JOIN (projects p JOIN tasks t ON t.project_id = p.id) ON p.manager_id = m.id",
+        &[],
+    ),
+    c(
+        "FULL join of a table with column aliases",
+        "SELECT m.id, p.a, p.b FROM managers m FULL JOIN projects AS p(x, a, b) ON p.a = m.id",
+        &[],
+    ),
+    c(
+        "LEFT join against a join tree",
+        "SELECT t.id, p.id, m.id FROM tasks t LEFT JOIN (projects p JOIN managers m ON m.id = p.manager_id) ON p.id = t.project_id",
+        &[],
+    ),
+    c(
+        "RIGHT join then LEFT join",
+        "SELECT t.id, p.id, m.id FROM tasks t RIGHT JOIN projects p ON p.id = t.project_id AND t.done LEFT JOIN managers m ON m.id = t.assignee_id",
+        &[],
+    ),
+    c(
+        "LEFT join with USING",
+        "SELECT id, p.name, t.name FROM projects p LEFT JOIN tasks t USING (id)",
+        &[],
+    ),
+    c(
+        "NATURAL LEFT join",
+        "SELECT * FROM tasks NATURAL LEFT JOIN project_managers",
+        &[],
+    ),
+    c(
+        "parenthesised join tree at the top",
+        "SELECT t.id, m.id FROM (tasks t LEFT JOIN projects p ON p.id = t.project_id) LEFT JOIN managers m ON m.id = p.manager_id",
+        &[],
+    ),
+    c(
+        "FOR UPDATE OF with NOWAIT",
+        "SELECT t.id FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.done IS TRUE FOR UPDATE OF t NOWAIT",
+        &[],
+    ),
+    c(
+        "insert select naming the tenant column",
+        "INSERT INTO tasks (account_id, id, project_id, name) SELECT account_id, id + 600, project_id, name FROM tasks RETURNING account_id, id",
+        &[],
+    ),
+    c(
+        "insert naming the tenant column as an expression",
+        "INSERT INTO managers (account_id, id, name) VALUES ($1::bigint, 23, 'Expr') RETURNING *",
+        &[Tenant],
+    ),
+    c(
+        "upsert with partial-index inference",
+        "INSERT INTO managers (id, name) VALUES (2, 'Bob B.') ON CONFLICT (account_id, id) WHERE true DO UPDATE SET name = EXCLUDED.name RETURNING *",
+        &[],
+    ),
+    c(
+        "self-join delete",
+        "DELETE FROM tasks t USING tasks p WHERE p.id = t.parent_id AND NOT p.done RETURNING t.id",
+        &[],
+    ),
+    c(
+        "UPDATE ONLY",
+        "UPDATE ONLY tasks SET done = NOT done WHERE priority < 3 RETURNING id, done",
+        &[],
+    ),
+    c(
+        "data-modifying CTE named after its target",
+        "WITH tasks AS (DELETE FROM tasks WHERE priority > 5 RETURNING id) SELECT count(*) FROM tasks",
+        &[],
+    ),
+    c(
+        "insert whose CTE is named after the target",
+        "WITH tasks AS (SELECT 700::bigint AS id) INSERT INTO tasks (id, project_id, name) SELECT id, 1, 'cte' FROM tasks RETURNING id",
+        &[],
+    ),
     // --- refused on purpose ---
     refused(
         "MERGE",

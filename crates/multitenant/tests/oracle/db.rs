@@ -37,8 +37,10 @@ pub(crate) const TABLES: &[(&str, Option<&str>)] = &[
     ("tasks", Some("account_id")),
 ];
 
-/// The tenants that get a copy of their own.
-pub(crate) const TENANTS: &[i64] = &[1, 2];
+/// The copies of the data: schema name and the tenants whose rows it holds. (No copy for a set
+/// of tenants: the scoper joins tenant tables only within one tenant, so the original statement
+/// on such a copy is not what a set of tenants should see.)
+pub(crate) const COPIES: &[(&str, &[i64])] = &[("t1", &[1]), ("t2", &[2])];
 
 pub(crate) fn schema() -> Schema {
     Schema::builder()
@@ -103,20 +105,32 @@ where
     }
 }
 
-/// Creates `alltenants` with every tenant and one copy per tenant in [`TENANTS`].
+/// `'{1,2}'`: a set of tenants as an `int8[]` literal.
+pub(crate) fn array_literal(keys: &[i64]) -> String {
+    let items: Vec<String> = keys.iter().map(i64::to_string).collect();
+    format!("'{{{}}}'::int8[]", items.join(","))
+}
+
+/// Creates `alltenants` with every tenant and the copies in [`COPIES`]. A copy of one tenant
+/// defaults its tenant columns to that tenant.
 async fn load(conn: &mut PgConnection) {
     let mut script = format!("CREATE SCHEMA alltenants; SET search_path TO alltenants; {SETUP}");
-    for k in TENANTS {
+    for (copy, keys) in COPIES {
         script.push_str(&format!(
-            "CREATE SCHEMA t{k}; SET search_path TO t{k}; {SETUP}"
+            "CREATE SCHEMA {copy}; SET search_path TO {copy}; {SETUP}"
         ));
+        let set = array_literal(keys);
         // Children first, so foreign keys hold while other tenants' rows go.
         for (table, column) in TABLES.iter().rev() {
             if let Some(column) = column {
                 script.push_str(&format!(
-                    "DELETE FROM {table} WHERE {column} <> {k}; \
-                     ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {k};"
+                    "DELETE FROM {table} WHERE {column} <> ALL ({set});"
                 ));
+                if let [k] = keys {
+                    script.push_str(&format!(
+                        "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {k};"
+                    ));
+                }
             }
         }
     }
@@ -166,19 +180,16 @@ fn param_literal(p: &P, tenant: i64) -> String {
         P::Tenant => tenant.to_string(),
         P::T(s) | P::J(s) => quote(s),
         P::B(b) => b.to_string(),
-        P::Ints(is) => {
-            let items: Vec<String> = is.iter().map(i64::to_string).collect();
-            format!("'{{{}}}'", items.join(","))
-        }
+        P::Ints(keys) => array_literal(keys),
     }
 }
 
-/// Which rows of the dump to take: all of a table, or one tenant's, or all but one tenant's.
+/// Which rows of the dump to take: all of a table, or those of a set of tenants, or all others.
 #[derive(Clone, Copy)]
 pub(crate) enum Rows {
     All,
-    Tenant(i64),
-    Others(i64),
+    Tenants(&'static [i64]),
+    Others(&'static [i64]),
 }
 
 pub(crate) async fn dump(
@@ -188,8 +199,8 @@ pub(crate) async fn dump(
     let mut out = BTreeMap::new();
     for (table, column) in TABLES {
         let filter = match (rows, column) {
-            (Rows::Tenant(k), Some(c)) => format!("WHERE {c} = {k}"),
-            (Rows::Others(k), Some(c)) => format!("WHERE {c} <> {k}"),
+            (Rows::Tenants(ks), Some(c)) => format!("WHERE {c} = ANY ({})", array_literal(ks)),
+            (Rows::Others(ks), Some(c)) => format!("WHERE {c} <> ALL ({})", array_literal(ks)),
             _ => String::new(),
         };
         let sql = format!("SELECT x::text FROM {table} x {filter} ORDER BY 1");
@@ -202,13 +213,13 @@ pub(crate) async fn dump(
     Ok(out)
 }
 
-/// How a statement gets its values: the case's own, then the tenant key when the scoper added a
-/// parameter for it; `None`: the text is sent as it is, with no parameters.
-pub(crate) type Binds<'a> = Option<(&'a [P], Option<i64>)>;
+/// How a statement gets its values: the case's own, then the tenant key (or set of keys) when
+/// the scoper added a parameter for it; `None`: the text is sent as it is, with no parameters.
+pub(crate) type Binds<'a> = Option<(&'a [P], Option<P>)>;
 
 /// Runs `sql` in `search_path` inside a rolled-back transaction; `params` are bound through a
-/// prepared statement (`None`: the text is sent as it is). Returns the outcome and, for `alltenants`,
-/// the other tenants' rows after the statement.
+/// prepared statement (`None`: the text is sent as it is). Returns the outcome and, when
+/// `dump_rows` picks some tenants, the other tenants' rows after the statement.
 pub(crate) async fn execute(
     conn: &mut PgConnection,
     search_path: &str,
@@ -233,9 +244,9 @@ pub(crate) async fn execute(
             Some((ps, tenant_param)) => {
                 let mut types: Vec<&str> = ps.iter().map(param_type).collect();
                 let mut values: Vec<String> = ps.iter().map(|p| param_literal(p, tenant)).collect();
-                if let Some(k) = tenant_param {
-                    types.push("int8");
-                    values.push(k.to_string());
+                if let Some(p) = tenant_param {
+                    types.push(param_type(&p));
+                    values.push(param_literal(&p, tenant));
                 }
                 let prepare = if types.is_empty() {
                     format!("PREPARE q AS {sql}")
@@ -260,7 +271,7 @@ pub(crate) async fn execute(
         let rows = rows.iter().map(row_text).collect();
         let tables = dump(conn, dump_rows).await?;
         let others = match dump_rows {
-            Rows::Tenant(k) => Some(dump(conn, Rows::Others(k)).await?),
+            Rows::Tenants(ks) => Some(dump(conn, Rows::Others(ks)).await?),
             _ => None,
         };
         Ok((Outcome { rows, tables }, others))
