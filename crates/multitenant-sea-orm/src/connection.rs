@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use multitenant::{Scope, Scoper, TenantBind, TenantKey};
+use multitenant::{KeyKind, Scope, Scoper, TenantBind, TenantKey};
 use sea_orm::sea_query::{ArrayType, Value, Values};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -173,7 +173,7 @@ impl<C> TenantConnection<C> {
         };
         let given = stmt.values.as_ref().map_or(0, |v| v.0.len());
         scoped.check_bind_count(given).map_err(into_db_err)?;
-        let value = tenant_value(bind);
+        let value = tenant_value(bind, self.scoper.schema().key_kind());
         stmt.values
             .get_or_insert_with(|| Values(Vec::new()))
             .0
@@ -183,15 +183,16 @@ impl<C> TenantConnection<C> {
     }
 }
 
-/// The tenant value as SeaORM binds it: the key's own type, or an array of it.
-fn tenant_value(bind: &TenantBind) -> Value {
+/// The tenant value as SeaORM binds it: the key's own type, or an array of the schema's key type
+/// (typed even when empty, so `col = ANY($n)` always type-checks).
+fn tenant_value(bind: &TenantBind, kind: KeyKind) -> Value {
     match bind {
         TenantBind::One(key) => key_value(key),
         TenantBind::Many(keys) => {
-            let array_type = match keys.first() {
-                Some(TenantKey::Uuid(_)) => ArrayType::Uuid,
-                Some(TenantKey::Text(_)) => ArrayType::String,
-                _ => ArrayType::BigInt,
+            let array_type = match kind {
+                KeyKind::Uuid => ArrayType::Uuid,
+                KeyKind::Text => ArrayType::String,
+                KeyKind::BigInt => ArrayType::BigInt,
             };
             Value::Array(
                 array_type,
@@ -381,5 +382,45 @@ where
 
     async fn rollback(self) -> Result<(), DbErr> {
         self.inner.rollback().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_values_have_the_key_type() {
+        let u = uuid::Uuid::nil();
+        assert_eq!(
+            tenant_value(&TenantBind::One(TenantKey::Int(7)), KeyKind::BigInt),
+            Value::BigInt(Some(7))
+        );
+        assert_eq!(
+            tenant_value(&TenantBind::One(TenantKey::Uuid(u)), KeyKind::Uuid),
+            Value::Uuid(Some(u))
+        );
+        assert_eq!(
+            tenant_value(&TenantBind::One(TenantKey::from("acme")), KeyKind::Text),
+            Value::String(Some("acme".into()))
+        );
+        assert_eq!(
+            tenant_value(
+                &TenantBind::Many(Arc::from([TenantKey::Int(1), TenantKey::Int(2)])),
+                KeyKind::BigInt
+            ),
+            Value::Array(
+                ArrayType::BigInt,
+                Some(Box::new(vec![
+                    Value::BigInt(Some(1)),
+                    Value::BigInt(Some(2))
+                ]))
+            )
+        );
+        // an empty set still binds an array of the key type
+        assert_eq!(
+            tenant_value(&TenantBind::Many(Arc::from([])), KeyKind::Uuid),
+            Value::Array(ArrayType::Uuid, Some(Box::new(Vec::new())))
+        );
     }
 }

@@ -104,6 +104,12 @@ async fn uuid_keys() {
         .await
         .unwrap();
     assert_eq!(both.len(), 2);
+    // an empty set of tenants sees nothing (the array is typed uuid[] even when empty)
+    let none = notes::Entity::find()
+        .count(&db.scoped(Scope::many(Vec::<Uuid>::new())))
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
 
     // a UUID is safe as a literal
     let done = db
