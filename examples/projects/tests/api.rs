@@ -1,0 +1,794 @@
+//! The REST API over a real HTTP server on 127.0.0.1 and a real PostgreSQL database.
+
+mod common;
+
+use common::App;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_tokens_and_authentication() {
+    let app = App::start(None).await;
+    let c = &app.client;
+
+    let (status, body) = app
+        .send(
+            c.post(app.url("/api/users"))
+                .json(&json!({"username": "ada", "password": "lovelace"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["username"], "ada");
+    assert!(body["id"].as_i64().is_some());
+    assert!(body.get("password_hash").is_none(), "{body}");
+
+    // Duplicate username: 409, nothing written.
+    let (status, body) = app
+        .send(
+            c.post(app.url("/api/users"))
+                .json(&json!({"username": "ada", "password": "other"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "username_taken");
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+
+    // Bad input: typed JSON errors.
+    for bad in [
+        json!({"username": "", "password": "long enough"}),
+        json!({"username": "two words", "password": "long enough"}),
+        json!({"username": "bob", "password": "abc"}),
+    ] {
+        let (status, body) = app.send(c.post(app.url("/api/users")).json(&bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(body["error"]["code"], "invalid_field");
+    }
+    let (status, body) = app
+        .send(
+            c.post(app.url("/api/users"))
+                .header("content-type", "application/json")
+                .body("{"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_body");
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 1);
+
+    // The password is stored hashed.
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%' AND password_hash NOT LIKE '%lovelace%'").await,
+        1
+    );
+
+    // Tokens.
+    let token = app.token("ada", "lovelace").await;
+    assert_eq!(token.len(), 64);
+    assert_ne!(
+        token,
+        app.token("ada", "lovelace").await,
+        "each login issues a new token"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM api_tokens WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0,
+        "only the hash is stored"
+    );
+    for (user, password) in [("ada", "wrong"), ("nobody", "lovelace")] {
+        let (status, body) = app
+            .send(
+                c.post(app.url("/api/token"))
+                    .json(&json!({"username": user, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["code"], "invalid_credentials");
+    }
+
+    // Every other endpoint wants the token: no token or a bad one is 401.
+    for (method, path) in [
+        (Method::GET, "/api/accounts"),
+        (Method::POST, "/api/accounts"),
+        (Method::GET, "/api/countries"),
+        (Method::GET, "/api/projects"),
+        (Method::POST, "/api/projects"),
+        (Method::GET, "/api/projects/1"),
+        (Method::DELETE, "/api/projects/1"),
+        (Method::GET, "/api/managers"),
+        (Method::GET, "/api/tasks"),
+        (Method::GET, "/api/projects/1/managers"),
+    ] {
+        let (status, body) = app.send(c.request(method.clone(), app.url(path))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(body["error"]["code"], "unauthenticated");
+        let (status, body) = app
+            .send(
+                app.req(method.clone(), path, "forged", None)
+                    .json(&json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(body["error"]["code"], "invalid_token");
+    }
+    let (status, _) = app
+        .send(app.req(Method::GET, "/api/accounts", &token, None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_belong_to_their_owner() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+    let bob = app.user("bob").await;
+    let a1 = app.account(&ada, "ada-one").await;
+    let a2 = app.account(&ada, "ada-two").await;
+    let b1 = app.account(&bob, "bob-one").await;
+
+    let (status, page) = app
+        .send(app.req(Method::GET, "/api/accounts", &ada, None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 2);
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [a1, a2]);
+    assert_eq!(page["items"][0]["country_id"], 250);
+    assert_eq!(page["items"][0]["subdomain"], "ada-one");
+
+    let (_, page) = app
+        .send(app.req(Method::GET, "/api/accounts", &bob, None))
+        .await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["id"], b1);
+    assert_eq!(page["items"][0]["name"], "bob-one");
+
+    // Bad input: typed errors, nothing written.
+    let before = app.count("SELECT count(*) FROM accounts").await;
+    for (bad, field) in [
+        (
+            json!({"name": "x", "domain": "x.com", "subdomain": "x", "country_id": 999_999}),
+            "country_id",
+        ),
+        (
+            json!({"name": " ", "domain": "x.com", "subdomain": "x", "country_id": 250}),
+            "name",
+        ),
+    ] {
+        let (status, body) = app
+            .send(
+                app.req(Method::POST, "/api/accounts", &ada, None)
+                    .json(&bad),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(field),
+            "{body}"
+        );
+    }
+    let (status, _) = app
+        .send(
+            app.req(Method::POST, "/api/accounts", &ada, None)
+                .json(&json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tenant_is_an_account_the_caller_owns() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+    let bob = app.user("bob").await;
+
+    // No account yet: 403 on every tenant route.
+    for path in [
+        "/api/projects",
+        "/api/managers",
+        "/api/tasks",
+        "/api/projects/1/managers",
+    ] {
+        let (status, body) = app.send(app.req(Method::GET, path, &ada, None)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(body["error"]["code"], "no_account");
+    }
+
+    let a1 = app.account(&ada, "ada-one").await;
+    let a2 = app.account(&ada, "ada-two").await;
+    let b1 = app.account(&bob, "bob-one").await;
+    for (account, name) in [(a1, "in one"), (a2, "in two")] {
+        let (status, _) = app
+            .send(
+                app.req(Method::POST, "/api/projects", &ada, Some(account))
+                    .json(&json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+
+    // Without the header: the caller's first account.
+    let (_, page) = app
+        .send(app.req(Method::GET, "/api/projects", &ada, None))
+        .await;
+    assert_eq!(names(&page), ["in one"]);
+    // With it: the account named.
+    let (_, page) = app
+        .send(app.req(Method::GET, "/api/projects", &ada, Some(a2)))
+        .await;
+    assert_eq!(names(&page), ["in two"]);
+    assert_eq!(page["items"][0]["account_id"], a2);
+
+    // Someone else's account, or one that does not exist: 403, and nothing is written.
+    for account in [b1, 999_999] {
+        for method in [Method::GET, Method::POST] {
+            let (status, body) = app
+                .send(
+                    app.req(method.clone(), "/api/projects", &ada, Some(account))
+                        .json(&json!({"name": "intruder"})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} as {account}");
+            assert_eq!(body["error"]["code"], "not_your_account");
+        }
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM projects WHERE name = 'intruder'")
+            .await,
+        0
+    );
+
+    // A malformed header: 400.
+    let (status, body) = app
+        .send(
+            app.client
+                .get(app.url("/api/projects"))
+                .bearer_auth(&ada)
+                .header("x-account-id", "one"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["code"], "invalid_account");
+}
+
+/// Three tenants hold rows with the same ids; every CRUD route of every entity only ever sees
+/// and changes the caller's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crud_routes_are_isolated_across_tenants() {
+    let app = App::start(None).await;
+    let mut tenants = Vec::new();
+    for name in ["ada", "bob", "cy"] {
+        let token = app.user(name).await;
+        let account = app.account(&token, name).await;
+        tenants.push((name, token, account));
+    }
+    // The same ids in every tenant.
+    for (name, token, account) in &tenants {
+        let a = Some(*account);
+        for (path, body) in [
+            (
+                "/api/projects",
+                json!({"id": 1001, "name": format!("{name} project")}),
+            ),
+            (
+                "/api/projects",
+                json!({"id": 1002, "name": format!("{name} second")}),
+            ),
+            (
+                "/api/managers",
+                json!({"id": 2001, "name": format!("{name} manager")}),
+            ),
+            (
+                "/api/tasks",
+                json!({"id": 3001, "project_id": 1001, "name": format!("{name} task")}),
+            ),
+        ] {
+            let (status, created) = app
+                .send(app.req(Method::POST, path, token, a).json(&body))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{path} {created}");
+            assert_eq!(
+                created["account_id"], *account,
+                "the library sets the tenant column"
+            );
+        }
+    }
+    assert_eq!(
+        app.count("SELECT count(DISTINCT account_id) FROM projects WHERE id = 1001")
+            .await,
+        3
+    );
+
+    let entities = [
+        ("/api/projects", 1001, "project", json!({"name": "renamed"})),
+        ("/api/managers", 2001, "manager", json!({"name": "renamed"})),
+        (
+            "/api/tasks",
+            3001,
+            "task",
+            json!({"project_id": 1001, "name": "renamed", "done": true}),
+        ),
+    ];
+    for (path, id, noun, replacement) in &entities {
+        // List and retrieve: own rows only.
+        for (name, token, account) in &tenants {
+            let (status, page) = app
+                .send(app.req(Method::GET, path, token, Some(*account)))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|i| i["account_id"] == *account),
+                "{page}"
+            );
+            assert!(names(&page).iter().all(|n| n.starts_with(name)), "{page}");
+            let (status, one) = app
+                .send(app.req(Method::GET, &format!("{path}/{id}"), token, Some(*account)))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(one["name"], format!("{name} {noun}"));
+            assert_eq!(one["account_id"], *account);
+        }
+
+        // PUT, PATCH and DELETE as the first tenant touch only its row.
+        let (_, ada, a) = &tenants[0];
+        let one = format!("{path}/{id}");
+        let (status, body) = app
+            .send(app.req(Method::PUT, &one, ada, Some(*a)).json(replacement))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["name"], "renamed");
+        let (status, body) = app
+            .send(
+                app.req(Method::PATCH, &one, ada, Some(*a))
+                    .json(&json!({"name": "patched"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["name"], "patched");
+        for (name, token, account) in &tenants[1..] {
+            let (_, other) = app
+                .send(app.req(Method::GET, &one, token, Some(*account)))
+                .await;
+            assert_eq!(
+                other["name"],
+                format!("{name} {noun}"),
+                "{path}: another tenant's row changed"
+            );
+        }
+        // Another tenant's account_id in the body: refused, nothing written.
+        let (status, _) = app
+            .send(
+                app.req(Method::PATCH, &one, ada, Some(*a))
+                    .json(&json!({"account_id": tenants[1].2, "name": "stolen"})),
+            )
+            .await;
+        assert!(status.is_client_error(), "{path}: {status}");
+        let table = path.trim_start_matches("/api/");
+        assert_eq!(
+            app.count(&format!(
+                "SELECT count(*) FROM {table} WHERE name = 'stolen'"
+            ))
+            .await,
+            0
+        );
+
+        // An id only another tenant has is a 404, for every route.
+        let (_, bob, b) = &tenants[1];
+        let (status, created) = app
+            .send(app.req(Method::POST, path, bob, Some(*b)).json(&{
+                let mut body = replacement.clone();
+                body["name"] = json!("bob only");
+                body
+            }))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let bobs = format!("{path}/{}", created["id"]);
+        for method in [Method::GET, Method::PUT, Method::PATCH, Method::DELETE] {
+            let (status, _) = app
+                .send(
+                    app.req(method.clone(), &bobs, ada, Some(*a))
+                        .json(replacement),
+                )
+                .await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {bobs} as ada");
+        }
+        let (status, still) = app.send(app.req(Method::GET, &bobs, bob, Some(*b))).await;
+        assert_eq!(
+            (status, still["name"].as_str()),
+            (StatusCode::OK, Some("bob only"))
+        );
+    }
+
+    // DELETE as the first tenant removes only its rows (tasks first: they hang off projects).
+    let (_, ada, a) = &tenants[0];
+    for path in [
+        "/api/tasks/3001",
+        "/api/managers/2001",
+        "/api/projects/1001",
+    ] {
+        let (status, _) = app.send(app.req(Method::DELETE, path, ada, Some(*a))).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{path}");
+        let (status, _) = app.send(app.req(Method::GET, path, ada, Some(*a))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        for (_, token, account) in &tenants[1..] {
+            let (status, _) = app
+                .send(app.req(Method::GET, path, token, Some(*account)))
+                .await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{path} of another tenant was deleted"
+            );
+        }
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM projects WHERE id = 1001")
+            .await,
+        2
+    );
+
+    // List filters and ordering stay inside the tenant.
+    let (_, bob, b) = &tenants[1];
+    let (_, page) = app
+        .send(app.req(
+            Method::GET,
+            "/api/projects?order=-name&limit=1",
+            bob,
+            Some(*b),
+        ))
+        .await;
+    assert_eq!(page["total"], 3);
+    assert_eq!(names(&page), ["bob second"]);
+    let (_, page) = app
+        .send(app.req(
+            Method::GET,
+            "/api/tasks?project_id=1001&done=false",
+            bob,
+            Some(*b),
+        ))
+        .await;
+    assert_eq!(names(&page), ["bob task"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_needs_a_project_of_its_own_tenant() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+    let bob = app.user("bob").await;
+    let a = app.account(&ada, "ada").await;
+    let b = app.account(&bob, "bob").await;
+    let (_, bobs_project) = app
+        .send(
+            app.req(Method::POST, "/api/projects", &bob, Some(b))
+                .json(&json!({"name": "bob's"})),
+        )
+        .await;
+    let (_, adas_project) = app
+        .send(
+            app.req(Method::POST, "/api/projects", &ada, Some(a))
+                .json(&json!({"name": "ada's"})),
+        )
+        .await;
+
+    let (status, body) = app
+        .send(
+            app.req(Method::POST, "/api/tasks", &ada, Some(a))
+                .json(&json!({"project_id": bobs_project["id"], "name": "sneaky"})),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+    assert_eq!(body["error"]["code"], "invalid_reference");
+    assert_eq!(app.count("SELECT count(*) FROM tasks").await, 0);
+
+    let (status, task) = app
+        .send(
+            app.req(Method::POST, "/api/tasks", &ada, Some(a))
+                .json(&json!({"project_id": adas_project["id"], "name": "fine"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(task["done"], false);
+    let path = format!("/api/tasks/{}", task["id"]);
+    let (status, _) = app
+        .send(
+            app.req(Method::PATCH, &path, &ada, Some(a))
+                .json(&json!({"project_id": bobs_project["id"]})),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM tasks WHERE project_id = {}",
+            adas_project["id"]
+        ))
+        .await,
+        1
+    );
+    let (status, done) = app
+        .send(
+            app.req(Method::PATCH, &path, &ada, Some(a))
+                .json(&json!({"done": true})),
+        )
+        .await;
+    assert_eq!((status, &done["done"]), (StatusCode::OK, &json!(true)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn project_managers_are_scoped_on_both_sides() {
+    let app = App::start(None).await;
+    let mut tenants = Vec::new();
+    for name in ["ada", "bob"] {
+        let token = app.user(name).await;
+        let account = app.account(&token, name).await;
+        // The same ids on both sides.
+        for (path, body) in [
+            (
+                "/api/projects",
+                json!({"id": 10, "name": format!("{name} project")}),
+            ),
+            (
+                "/api/managers",
+                json!({"id": 20, "name": format!("{name} manager")}),
+            ),
+            (
+                "/api/managers",
+                json!({"id": 21, "name": format!("{name} deputy")}),
+            ),
+        ] {
+            let (status, _) = app
+                .send(
+                    app.req(Method::POST, path, &token, Some(account))
+                        .json(&body),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        tenants.push((token, account));
+    }
+    let (ada, a) = &tenants[0];
+    let (bob, b) = &tenants[1];
+    let list = |token: &str, account: i64| {
+        app.send(app.req(
+            Method::GET,
+            "/api/projects/10/managers",
+            token,
+            Some(account),
+        ))
+    };
+
+    let (status, page) = list(ada, *a).await;
+    assert_eq!((status, page["total"].as_u64()), (StatusCode::OK, Some(0)));
+
+    let (status, body) = app
+        .send(
+            app.req(Method::POST, "/api/projects/10/managers", ada, Some(*a))
+                .json(&json!({"manager_id": 20})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["name"], "ada manager");
+    let (status, body) = app
+        .send(
+            app.req(Method::POST, "/api/projects/10/managers", ada, Some(*a))
+                .json(&json!({"manager_id": 20})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "already_assigned");
+
+    let (_, page) = list(ada, *a).await;
+    assert_eq!(names(&page), ["ada manager"]);
+    assert_eq!(page["items"][0]["account_id"], *a);
+    // Bob's project 10 has no managers: ada's assignment stays in ada's account.
+    let (_, page) = list(bob, *b).await;
+    assert_eq!(page["total"], 0);
+    assert_eq!(app.count("SELECT count(*) FROM project_managers").await, 1);
+
+    // A manager or project that exists only in another account: 422 / 404.
+    let (_, bobs_manager) = app
+        .send(
+            app.req(Method::POST, "/api/managers", bob, Some(*b))
+                .json(&json!({"name": "bob only"})),
+        )
+        .await;
+    let (status, body) = app
+        .send(
+            app.req(Method::POST, "/api/projects/10/managers", ada, Some(*a))
+                .json(&json!({"manager_id": bobs_manager["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, bobs_project) = app
+        .send(
+            app.req(Method::POST, "/api/projects", bob, Some(*b))
+                .json(&json!({"name": "bob only"})),
+        )
+        .await;
+    let bobs_path = format!("/api/projects/{}/managers", bobs_project["id"]);
+    let (status, _) = app
+        .send(app.req(Method::GET, &bobs_path, ada, Some(*a)))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .send(
+            app.req(Method::POST, &bobs_path, ada, Some(*a))
+                .json(&json!({"manager_id": 20})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM project_managers").await, 1);
+
+    // Unassigning as bob finds nothing; as ada it removes the link.
+    let (status, _) = app
+        .send(app.req(
+            Method::DELETE,
+            "/api/projects/10/managers/20",
+            bob,
+            Some(*b),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .send(app.req(
+            Method::DELETE,
+            "/api/projects/10/managers/20",
+            ada,
+            Some(*a),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .send(app.req(
+            Method::DELETE,
+            "/api/projects/10/managers/20",
+            ada,
+            Some(*a),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM project_managers").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn countries_openapi_health_and_page() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+
+    // Countries: shared and read-only, for any authenticated caller (even without an account).
+    let (status, page) = app
+        .send(app.req(Method::GET, "/api/countries", &ada, None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 7);
+    assert!(names(&page).contains(&"France".to_owned()));
+    assert_eq!(page["items"][0], json!({"id": 76, "name": "Brazil"}));
+    let (status, _) = app
+        .send(
+            app.req(Method::POST, "/api/countries", &ada, None)
+                .json(&json!({"id": 1, "name": "Atlantis"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // OpenAPI: the CRUD routes and the hand-written ones.
+    let (status, doc) = app.send(app.client.get(app.url("/api/openapi.json"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/users",
+        "/api/token",
+        "/api/accounts",
+        "/api/countries",
+        "/api/projects",
+        "/api/projects/{id}",
+        "/api/managers/{id}",
+        "/api/tasks",
+        "/api/projects/{id}/managers",
+        "/api/projects/{id}/managers/{manager_id}",
+        "/healthz",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from {:?}",
+            paths.keys()
+        );
+    }
+    for method in ["get", "put", "patch", "delete"] {
+        assert!(paths["/api/tasks/{id}"].get(method).is_some(), "{method}");
+    }
+
+    let (status, body) = app.send(app.client.get(app.url("/healthz"))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+
+    // The page and its assets are built in.
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<script src="/app.js">"#) && html.contains("login-form"));
+    for (path, kind) in [("/app.js", "text/javascript"), ("/style.css", "text/css")] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(kind)
+        );
+        assert!(res.text().await.unwrap().len() > 500);
+    }
+    let (status, _) = app.send(app.client.get(app.url("/nowhere"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_data_is_seeded_once_per_tenant() {
+    let app = App::start(Some(3)).await;
+    assert!(
+        !projects::seed(&app.db, 3).await.unwrap(),
+        "seeds an empty database only"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM accounts").await, 3);
+    let mut seen = Vec::new();
+    for n in 1..=3 {
+        let token = app.token(&format!("demo{n}"), "demo").await;
+        let (_, page) = app
+            .send(app.req(Method::GET, "/api/projects", &token, None))
+            .await;
+        assert_eq!(
+            names(&page),
+            [format!("Website relaunch {n}"), format!("Mobile app {n}")]
+        );
+        let account = page["items"][0]["account_id"].as_i64().unwrap();
+        assert!(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["account_id"] == account)
+        );
+        let (_, tasks) = app
+            .send(app.req(Method::GET, "/api/tasks?done=true", &token, None))
+            .await;
+        assert_eq!(tasks["total"], 2);
+        let project = page["items"][0]["id"].as_i64().unwrap();
+        let (_, managers) = app
+            .send(app.req(
+                Method::GET,
+                &format!("/api/projects/{project}/managers"),
+                &token,
+                None,
+            ))
+            .await;
+        assert_eq!(names(&managers), [format!("Ada ({n})")]);
+        seen.push(account);
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+}

@@ -1,0 +1,182 @@
+//! The real app on 127.0.0.1 over a fresh PostgreSQL database, dropped when the test ends.
+#![allow(dead_code, unreachable_pub)] // each test binary uses part of it
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database, dropped on drop.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn create() -> TestDb {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "mt_projects_{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        let base = admin_url();
+        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+        // The app creates it, as it does on first start.
+        assert!(projects::ensure_database(&url).await.unwrap());
+        assert!(!projects::ensure_database(&url).await.unwrap());
+        TestDb { name, url }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(admin) = Database::connect(admin_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+/// The app serving on an ephemeral port.
+pub struct App {
+    pub base: String,
+    pub client: Client,
+    pub db: multitenant_sea_orm::TenantDatabase,
+    _test_db: TestDb,
+}
+
+impl App {
+    /// Migrates a fresh database (seeding `demo_tenants` when given) and serves the app.
+    pub async fn start(demo_tenants: Option<u32>) -> App {
+        let test_db = TestDb::create().await;
+        let db = projects::connect(&test_db.url).await.unwrap();
+        projects::migrate(&db).await.unwrap();
+        // Migrating twice is a no-op.
+        projects::migrate(&db).await.unwrap();
+        if let Some(n) = demo_tenants {
+            assert!(projects::seed(&db, n).await.unwrap());
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = projects::app(db.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        App {
+            base: format!("http://{addr}"),
+            client: Client::new(),
+            db,
+            _test_db: test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with the caller's token and, when given, `X-Account-Id`.
+    pub fn req(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        account: Option<i64>,
+    ) -> RequestBuilder {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        match account {
+            Some(a) => r.header("x-account-id", a.to_string()),
+            None => r,
+        }
+    }
+
+    /// Sends and returns the status and JSON body (Null when empty).
+    pub async fn send(&self, r: RequestBuilder) -> (StatusCode, Value) {
+        let res = r.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, body)
+    }
+
+    /// Signs up and logs in; returns the token.
+    pub async fn user(&self, username: &str) -> String {
+        let (status, body) = self
+            .send(
+                self.client
+                    .post(self.url("/api/users"))
+                    .json(&json!({"username": username, "password": "secret"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        self.token(username, "secret").await
+    }
+
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .send(
+                self.client
+                    .post(self.url("/api/token"))
+                    .json(&json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account owned by the token's user; returns its id.
+    pub async fn account(&self, token: &str, name: &str) -> i64 {
+        let (status, body) = self
+            .send(
+                self.req(Method::POST, "/api/accounts", token, None)
+                    .json(&json!({
+                        "name": name, "domain": format!("{name}.example.com"),
+                        "subdomain": name, "country_id": 250,
+                    })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// Row count of a table per account, read on the bare connection.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let conn = self.db.connection();
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                conn.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+}
