@@ -190,3 +190,51 @@ fn key_kind_of(column_type: &ColumnType) -> Option<KeyKind> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use multitenant::{Schema, Scope, Scoper, TableName};
+    use sea_orm::{DbBackend, EntityTrait, QueryTrait};
+
+    use super::*;
+
+    mod items {
+        use sea_orm::entity::prelude::*;
+
+        #[sea_orm::model]
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(schema_name = "App", table_name = "TaskItems")]
+        pub(crate) struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub(crate) org_id: i64,
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub(crate) id: i64,
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+
+        impl super::TenantEntity for Entity {
+            fn tenant_column() -> Column {
+                Column::OrgId
+            }
+        }
+    }
+
+    #[test]
+    fn names_keep_their_schema_and_case() {
+        let schema = Schema::builder()
+            .tenant_entity::<items::Entity>()
+            .build()
+            .unwrap();
+        assert_eq!(
+            schema.tenant_tables().collect::<Vec<_>>(),
+            [(&TableName::new("App", "TaskItems"), "org_id")]
+        );
+        let scoper = Scoper::new(schema);
+        let sql = items::Entity::find().build(DbBackend::Postgres).sql;
+        assert_eq!(
+            scoper.scope(&sql, Some(&Scope::one(1_i64))).unwrap().sql(),
+            r#"SELECT "TaskItems".org_id, "TaskItems".id FROM "App"."TaskItems" WHERE "TaskItems".org_id = $1"#
+        );
+    }
+}
