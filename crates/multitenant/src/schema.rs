@@ -137,7 +137,7 @@ pub struct Schema {
     inner: Arc<SchemaInner>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct SchemaInner {
     key_kind: KeyKind,
     root: Option<TableName>,
@@ -285,7 +285,8 @@ impl Schema {
     /// queries; this decides). A table is a tenant table when it has a column named
     /// `convention.tenant_column`, or when Citus distributes it (`pg_dist_partition`, method
     /// `h`) by some column; Citus reference tables (method `n`) are reference tables. The root
-    /// is `convention.root_table`, whose tenant column is its primary key `id`.
+    /// is `convention.root_table`, whose tenant column is its primary key `id`. A view over
+    /// tenant tables is a tenant table when it has the tenant column and restricted otherwise.
     ///
     /// ```
     /// use multitenant::{CatalogTable, Convention, Schema};
@@ -305,7 +306,28 @@ impl Schema {
     pub fn from_catalog(tables: &[CatalogTable], convention: &Convention) -> Result<Schema, Error> {
         let mut builder = Schema::builder().key_kind(convention.key_kind);
         let root = TableName::parse(&convention.root_table);
-        for t in tables {
+        let is_tenant = |t: &CatalogTable| {
+            TableName::new(&t.schema, &t.name) == root
+                || matches!(t.citus, Some(CitusDistribution::Distributed { .. }))
+                || (t.citus.is_none() && t.columns.contains(&convention.tenant_column))
+        };
+        let tenant_names: Vec<TableName> = tables
+            .iter()
+            .filter(|t| t.reads.is_empty() && is_tenant(t))
+            .map(|t| TableName::new(&t.schema, &t.name))
+            .collect();
+        for t in tables.iter().filter(|t| !t.reads.is_empty()) {
+            if t.columns.contains(&convention.tenant_column) {
+                continue; // a view with the tenant column is scoped like a table, below
+            }
+            if t.reads.iter().any(|r| tenant_names.contains(r)) {
+                builder = builder.restricted_view(&TableName::new(&t.schema, &t.name).to_string());
+            }
+        }
+        for t in tables
+            .iter()
+            .filter(|t| t.reads.is_empty() || t.columns.contains(&convention.tenant_column))
+        {
             let name = TableName::new(&t.schema, &t.name);
             let qualified = name.to_string();
             if name == root {
@@ -324,6 +346,24 @@ impl Schema {
             };
         }
         builder.build()
+    }
+
+    /// The same schema with another `search_path` (e.g. the one a live database reports).
+    ///
+    /// ```
+    /// let s = multitenant::Schema::builder().build().unwrap().with_search_path(["app", "public"]);
+    /// assert_eq!(s.search_path(), ["app", "public"]);
+    /// ```
+    pub fn with_search_path<I, S>(self, schemas: I) -> Schema
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.search_path = schemas.into_iter().map(|s| s.as_ref().to_owned()).collect();
+        Schema {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The tenant key type.
@@ -701,6 +741,9 @@ pub struct CatalogTable {
     pub columns: Vec<String>,
     /// Its Citus distribution, when the Citus extension knows it.
     pub citus: Option<CitusDistribution>,
+    /// For a view: the tables it reads. A view that reads tenant tables is a tenant table when
+    /// it has the tenant column, and restricted otherwise.
+    pub reads: Vec<TableName>,
 }
 
 impl CatalogTable {
@@ -720,7 +763,20 @@ impl CatalogTable {
             name: name.into(),
             columns: columns.into_iter().map(Into::into).collect(),
             citus: None,
+            reads: Vec::new(),
         }
+    }
+
+    /// Marks the relation as a view over `tables`.
+    ///
+    /// ```
+    /// use multitenant::{CatalogTable, TableName};
+    /// let v = CatalogTable::new("public", "report", ["total"]).view_over([TableName::new("public", "task")]);
+    /// assert_eq!(v.reads.len(), 1);
+    /// ```
+    pub fn view_over(mut self, tables: impl IntoIterator<Item = TableName>) -> Self {
+        self.reads = tables.into_iter().collect();
+        self
     }
 
     /// Marks the table as a Citus reference table.
@@ -805,6 +861,30 @@ mod tests {
         .unwrap();
         assert_eq!(from_toml, sample());
         assert_eq!(catalog, sample());
+    }
+
+    #[test]
+    fn catalog_views_over_tenant_tables() {
+        let task = TableName::new("public", "task");
+        let schema = Schema::from_catalog(
+            &[
+                CatalogTable::new("public", "task", ["account_id", "id"]),
+                CatalogTable::new("public", "country", ["id"]),
+                CatalogTable::new("public", "open_tasks", ["account_id", "id"])
+                    .view_over([task.clone()]),
+                CatalogTable::new("public", "task_totals", ["n"]).view_over([task]),
+                CatalogTable::new("public", "country_names", ["name"])
+                    .view_over([TableName::new("public", "country")]),
+            ],
+            &Convention::default(),
+        )
+        .unwrap();
+        assert_eq!(schema.tenant_column(None, "open_tasks"), Some("account_id"));
+        assert_eq!(
+            schema.table_kind(None, "task_totals"),
+            Some(&TableKind::Restricted)
+        );
+        assert_eq!(schema.table_kind(None, "country_names"), None);
     }
 
     #[test]
