@@ -1,6 +1,7 @@
 //! Cost of scoping one statement, per statement class: a cache hit (the rewrite of that text is
 //! cached) and a cache miss (parse, rewrite and deparse, on a scoper with an empty cache; making
-//! and dropping that scoper is not timed).
+//! and dropping that scoper is not timed). For comparison, the parser alone: parse and deparse
+//! of the same text, the floor under any miss.
 //!
 //! Run with `cargo bench -p multitenant --bench scoper`; medians are kept in BENCHMARKS.md.
 
@@ -77,6 +78,17 @@ fn scoper(c: &mut Criterion) {
         });
     }
     miss.finish();
+    // The parser's share of a miss: PostgreSQL's grammar to a tree and back to text, unchanged.
+    let mut parser = c.benchmark_group("scoper/parse_deparse");
+    for (name, sql) in CLASSES {
+        parser.bench_function(*name, |b| {
+            b.iter(|| {
+                let tree = pg_query::parse(black_box(sql), 0).expect("parses");
+                pg_query::deparse(&tree.protobuf, Default::default()).expect("deparses")
+            })
+        });
+    }
+    parser.finish();
 }
 
 criterion_group!(benches, scoper);

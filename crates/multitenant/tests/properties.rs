@@ -3,9 +3,11 @@
 //! - whatever it returns parses as PostgreSQL SQL;
 //! - a statement that touches a tenant table never comes back without the tenant parameter, and
 //!   is refused when no tenant is set;
-//! - for generated SELECTs (random mixes of joins, subqueries, CTEs, set operations, LATERAL and
-//!   predicates over the sample schema) the scoped statement run as tenant 1 on all tenants' data
-//!   returns what the original returns on tenant 1's copy, in the oracle database.
+//! - for generated statements (SELECTs mixing joins, subqueries, CTEs, set operations, LATERAL and
+//!   predicates over the sample schema, and UPDATEs and DELETEs whose rows are picked by such
+//!   predicates and FROM / USING items) the scoped statement run as tenant 1 on all tenants' data
+//!   returns what the original returns on tenant 1's copy and leaves the same rows behind, and
+//!   other tenants' rows untouched, in the oracle database.
 //!
 //! Generated statements are built from a sequence of choices (bytes) that proptest shrinks
 //! towards shorter sequences and smaller bytes, and choice 0 is always the simplest option, so a
@@ -21,7 +23,7 @@ mod db;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use db::{Rows, execute, schema, with_oracle_db};
+use db::{Rows, dump, execute, schema, with_oracle_db};
 use multitenant::{Error, Scope, Scoper};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -60,6 +62,44 @@ impl Gen<'_> {
     fn alias(&mut self) -> String {
         self.aliases += 1;
         format!("a{}", self.aliases)
+    }
+
+    /// A SELECT (choice 0), or an UPDATE or DELETE of a tenant table whose rows are picked by a
+    /// generated predicate, optionally over generated FROM / USING items.
+    fn statement(&mut self, depth: u32) -> String {
+        let write = self.pick(4);
+        if write < 2 {
+            return self.query(depth);
+        }
+        let (table, cols) = [
+            (
+                "tasks",
+                &["id", "project_id", "priority", "assignee_id"][..],
+            ),
+            ("project_managers", &["project_id", "manager_id"][..]),
+        ][self.pick(2)];
+        self.touches_tenant_table = true;
+        let a = self.alias();
+        let mut cols: Vec<String> = cols.iter().map(|c| qualify(&a, c)).collect();
+        let source = if self.pick(2) == 1 {
+            let (item, more) = self.source(depth - 1, true);
+            cols.extend(more);
+            Some(item)
+        } else {
+            None
+        };
+        let pred = self.predicate(depth - 1, &cols);
+        if write == 2 {
+            let using = source.map(|s| format!(" USING {s}")).unwrap_or_default();
+            format!("DELETE FROM {table} {a}{using} WHERE {pred} RETURNING {a}.*")
+        } else {
+            let from = source.map(|s| format!(" FROM {s}")).unwrap_or_default();
+            let (set, key) = match table {
+                "tasks" => (format!("priority = {a}.priority + 1"), "id"),
+                _ => (format!("role = {a}.role || '+'"), "manager_id"),
+            };
+            format!("UPDATE {table} {a} SET {set}{from} WHERE {pred} RETURNING {a}.{key}")
+        }
     }
 
     fn query(&mut self, depth: u32) -> String {
@@ -210,7 +250,7 @@ fn qualify(alias: &str, column: &str) -> String {
     }
 }
 
-/// A generated SELECT and whether it touches a tenant table.
+/// A generated statement and whether it touches a tenant table.
 fn generate(choices: &[u8]) -> (String, bool) {
     let mut g = Gen {
         choices,
@@ -219,7 +259,7 @@ fn generate(choices: &[u8]) -> (String, bool) {
         ctes: Vec::new(),
         touches_tenant_table: false,
     };
-    let sql = g.query(3);
+    let sql = g.statement(3);
     (sql, g.touches_tenant_table)
 }
 
@@ -365,7 +405,7 @@ fn mangled_corpus() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 512, ..Config::default() })]
+    #![proptest_config(Config { cases: 512, failure_persistence: None, ..Config::default() })]
 
     #[test]
     fn any_text_is_scoped_or_refused_without_panic(sql in any::<String>()) {
@@ -383,7 +423,7 @@ proptest! {
     }
 
     #[test]
-    fn generated_selects_are_scoped_and_parse(bytes in choices()) {
+    fn generated_statements_are_scoped_and_parse(bytes in choices()) {
         let (sql, touches) = generate(&bytes);
         let scoper = Scoper::new(schema());
         prop_assert!(pg_query::parse(&sql, 0).is_ok(), "generated SQL does not parse: {}", sql);
@@ -398,11 +438,17 @@ proptest! {
     }
 }
 
-/// Generated SELECTs against the oracle database: scoped on all tenants' data as tenant 1, the
-/// same rows as the original on tenant 1's copy.
+/// Generated statements against the oracle database: scoped on all tenants' data as tenant 1, the
+/// same rows returned and left behind as the original on tenant 1's copy, and other tenants'
+/// rows untouched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn generated_selects_return_only_the_tenants_rows() {
-    with_oracle_db(|conn| async move {
+async fn generated_statements_reach_only_the_tenants_rows() {
+    with_oracle_db(|mut conn| async move {
+        sqlx::raw_sql("SET search_path TO alltenants")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let others_before = dump(&mut conn, Rows::Others(&[1])).await.unwrap();
         let conn = Arc::new(tokio::sync::Mutex::new(conn));
         let handle = tokio::runtime::Handle::current();
         let discriminating = Arc::new(AtomicUsize::new(0));
@@ -434,7 +480,7 @@ async fn generated_selects_return_only_the_tenants_rows() {
                     )
                     .await;
                     match (expected, got) {
-                        (Ok((mut e, _)), Ok((mut g, _))) => {
+                        (Ok((mut e, _)), Ok((mut g, others))) => {
                             e.rows.sort();
                             g.rows.sort();
                             let unscoped = execute(
@@ -446,13 +492,19 @@ async fn generated_selects_return_only_the_tenants_rows() {
                                 Rows::Tenants(&[1]),
                             )
                             .await;
-                            if let Ok((mut u, _)) = unscoped {
+                            if let Ok((mut u, others)) = unscoped {
                                 u.rows.sort();
-                                if u.rows != e.rows {
+                                if u != e || others.as_ref() != Some(&others_before) {
                                     discriminating.fetch_add(1, Ordering::Relaxed);
                                 }
                             }
                             prop_assert_eq!(e, g, "{} -> {}", sql, scoped.sql());
+                            prop_assert!(
+                                others.as_ref() == Some(&others_before),
+                                "changed other tenants' rows: {} -> {}",
+                                sql,
+                                scoped.sql()
+                            );
                         }
                         (e, g) => prop_assert!(
                             false,
@@ -474,7 +526,7 @@ async fn generated_selects_return_only_the_tenants_rows() {
         }
         // Statements whose result differs when the scoping is left out: the ones that test it.
         let n = discriminating.load(Ordering::Relaxed);
-        println!("generated SELECTs: 1500 isolated, {n} of them differ when run unscoped");
+        println!("generated statements: 1500 isolated, {n} of them differ when run unscoped");
         assert!(
             n >= 300,
             "only {n} generated statements depend on the scoping"
