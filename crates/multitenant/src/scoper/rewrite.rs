@@ -781,7 +781,7 @@ impl Rewriter<'_> {
                     preds.append(&mut on);
                 } else {
                     return Err(Error::unsupported(
-                        "an outer USING/NATURAL join whose tenant filter has no place",
+                        "an outer or aliased USING/NATURAL join whose tenant filter has no place",
                         "write the join with ON",
                     ));
                 }
