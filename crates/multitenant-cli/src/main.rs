@@ -25,8 +25,21 @@ enum Command {
 #[derive(Args)]
 struct ScopeArgs {
     /// The schema file (multitenant.toml).
-    #[arg(long, default_value = "multitenant.toml")]
+    #[arg(
+        long,
+        default_value = "multitenant.toml",
+        conflicts_with = "database_url"
+    )]
     schema: PathBuf,
+    /// Build the schema by introspecting this database instead of reading a file.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// With --database-url: tables with this column are tenant tables.
+    #[arg(long, default_value = "account_id")]
+    tenant_column: String,
+    /// With --database-url: the tenant root table (its `id` is the tenant key).
+    #[arg(long, default_value = "account")]
+    root_table: String,
     /// One statement to scope.
     #[arg(long, conflicts_with = "jsonl", required_unless_present = "jsonl")]
     sql: Option<String>,
@@ -99,8 +112,34 @@ fn scope_one(scoper: &Scoper, scope: &Scope, sql: &str) -> Output {
     }
 }
 
+/// The schema from the file, or introspected from `--database-url`.
+fn load_schema(args: &ScopeArgs) -> Result<Schema, String> {
+    let Some(url) = &args.database_url else {
+        return Schema::from_toml_file(&args.schema).map_err(|e| e.to_string());
+    };
+    let convention = multitenant::Convention {
+        tenant_column: args.tenant_column.clone(),
+        root_table: args.root_table.clone(),
+        ..multitenant::Convention::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(url)
+            .await
+            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        let schema = multitenant_sqlx::introspect(&pool, &convention)
+            .await
+            .map_err(|e| e.to_string());
+        pool.close().await;
+        schema
+    })
+}
+
 fn run_scope(args: &ScopeArgs) -> Result<ExitCode, String> {
-    let schema = Schema::from_toml_file(&args.schema).map_err(|e| e.to_string())?;
+    let schema = load_schema(args)?;
     let scope = sample_scope(schema.key_kind(), args);
     let scoper = Scoper::new(schema);
     if let Some(sql) = &args.sql {
