@@ -41,9 +41,9 @@ pub fn router(db: TenantDatabase) -> Router {
         .entity("/api/managers", Crud::<managers::Entity>::new())
         .entity("/api/projects", Crud::<projects::Entity>::new())
         .entity("/api/tasks", Crud::<tasks::Entity>::new());
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crud.openapi());
-    let doc = doc.to_json().expect("the OpenAPI document serializes");
+    let doc = openapi(crud.openapi())
+        .to_json()
+        .expect("the OpenAPI document serializes");
     let tenant_routes = crud
         .router()
         .route(
@@ -318,8 +318,51 @@ impl From<managers::Model> for ManagerOut {
     }
 }
 
+/// The routes under these prefixes run for one account.
+const TENANT_PATHS: [&str; 3] = ["/api/managers", "/api/projects", "/api/tasks"];
+
+/// The whole OpenAPI document: the hand-written routes, the CRUD routes, the bearer scheme, and
+/// `X-Account-Id` on every tenant route.
+fn openapi(crud: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    use utoipa::openapi::{RefOr, Required};
+
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crud);
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    let account = ParameterBuilder::new()
+        .name("X-Account-Id")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "The account (tenant) to act for; it must be the caller's. Default: the caller's first account.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ))
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if TENANT_PATHS.iter().any(|p| path.starts_with(p)) {
+            item.parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(account.clone()));
+        }
+    }
+    doc
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    security(("bearer" = [])),
     paths(
         create_user,
         create_token,
@@ -345,7 +388,7 @@ impl From<managers::Model> for ManagerOut {
 struct ApiDoc;
 
 /// Signs up a user.
-#[utoipa::path(post, path = "/api/users", request_body = Credentials,
+#[utoipa::path(post, path = "/api/users", request_body = Credentials, security(()),
     responses((status = 201, body = UserOut), (status = 409, description = "username taken"),
               (status = 422, description = "invalid username or password")))]
 async fn create_user(
@@ -392,7 +435,7 @@ async fn create_user(
 }
 
 /// Logs in: exchanges a username and password for a bearer token.
-#[utoipa::path(post, path = "/api/token", request_body = Credentials,
+#[utoipa::path(post, path = "/api/token", request_body = Credentials, security(()),
     responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password")))]
 async fn create_token(
     State(db): State<TenantDatabase>,
@@ -528,13 +571,8 @@ async fn list_project_managers(
     project_exists(&conn, id).await?;
     // Hand-written SQL goes through the scoper like the rest: both tables get the tenant
     // predicate and the join gets the tenant equality.
-    let stmt = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT m.account_id, m.id, m.name FROM managers m \
-         JOIN project_managers pm ON pm.manager_id = m.id \
-         WHERE pm.project_id = $1 ORDER BY m.name, m.id",
-        [id.into()],
-    );
+    let stmt =
+        Statement::from_sql_and_values(DbBackend::Postgres, MANAGERS_OF_PROJECT, [id.into()]);
     let found = managers::Entity::find()
         .from_raw_sql(stmt)
         .all(&conn)
@@ -548,6 +586,11 @@ async fn list_project_managers(
             .into(),
     ))
 }
+
+/// The managers of project `$1`, written by hand without any tenant condition.
+const MANAGERS_OF_PROJECT: &str = "SELECT m.account_id, m.id, m.name FROM managers m \
+     JOIN project_managers pm ON pm.manager_id = m.id \
+     WHERE pm.project_id = $1 ORDER BY m.name, m.id";
 
 /// Assigns a manager of the same account to a project.
 #[utoipa::path(post, path = "/api/projects/{id}/managers", params(("id" = i64, Path)),
@@ -611,7 +654,7 @@ async fn unassign_manager(
 }
 
 /// Liveness and database reachability.
-#[utoipa::path(get, path = "/healthz",
+#[utoipa::path(get, path = "/healthz", security(()),
     responses((status = 200, description = "`{\"status\": \"ok\"}`"), (status = 503)))]
 async fn healthz(State(db): State<TenantDatabase>) -> impl IntoResponse {
     match db.connection().ping().await {
@@ -623,5 +666,30 @@ async fn healthz(State(db): State<TenantDatabase>) -> impl IntoResponse {
                 Json(serde_json::json!({"status": "database unreachable"})),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use multitenant::{Scope, Scoper};
+
+    /// What the database receives for the hand-written join: both tables filtered by the
+    /// tenant (`$2`), and the join kept on one tenant (and one Citus shard).
+    #[test]
+    fn the_hand_written_join_is_scoped() {
+        let scoper = Scoper::new(crate::entities::schema());
+        let scoped = scoper
+            .scope(super::MANAGERS_OF_PROJECT, Some(&Scope::one(7_i64)))
+            .unwrap();
+        assert_eq!(
+            scoped.sql(),
+            "SELECT m.account_id, m.id, m.name FROM managers m \
+             JOIN project_managers pm ON pm.manager_id = m.id AND m.account_id = pm.account_id \
+             WHERE pm.project_id = $1 AND m.account_id = $2 AND pm.account_id = $2 ORDER BY m.name, m.id"
+        );
+        assert_eq!(scoped.tenant_param(), Some(2));
+        // No tenant: refused, naming the table.
+        let err = scoper.scope(super::MANAGERS_OF_PROJECT, None).unwrap_err();
+        assert!(matches!(err, multitenant::Error::NoTenant { .. }), "{err}");
     }
 }

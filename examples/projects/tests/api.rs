@@ -717,6 +717,19 @@ async fn countries_openapi_health_and_page() {
     for method in ["get", "put", "patch", "delete"] {
         assert!(paths["/api/tasks/{id}"].get(method).is_some(), "{method}");
     }
+    // Tenant routes take X-Account-Id; everything but sign-up, log-in and health wants the token.
+    assert_eq!(
+        paths["/api/projects/{id}/managers"]["parameters"][0]["name"],
+        "X-Account-Id"
+    );
+    assert_eq!(paths["/api/tasks"]["parameters"][0]["in"], "header");
+    assert!(paths["/api/accounts"].get("parameters").is_none());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(doc["security"], json!([{"bearer": []}]));
+    assert_eq!(paths["/api/token"]["post"]["security"], json!([{}]));
 
     let (status, body) = app.send(app.client.get(app.url("/healthz"))).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));

@@ -19,7 +19,16 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A fresh database, created the way the app creates it on first start.
     pub async fn create() -> TestDb {
+        let db = TestDb::unique();
+        assert!(projects::ensure_database(&db.url).await.unwrap());
+        assert!(!projects::ensure_database(&db.url).await.unwrap());
+        db
+    }
+
+    /// A unique database name that does not exist yet (dropped on drop if something creates it).
+    pub fn unique() -> TestDb {
         static N: AtomicU64 = AtomicU64::new(0);
         let name = format!(
             "mt_projects_{}_{}_{}",
@@ -32,9 +41,6 @@ impl TestDb {
         );
         let base = admin_url();
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-        // The app creates it, as it does on first start.
-        assert!(projects::ensure_database(&url).await.unwrap());
-        assert!(!projects::ensure_database(&url).await.unwrap());
         TestDb { name, url }
     }
 }
