@@ -6,6 +6,7 @@ use http::StatusCode;
 use http::request::Parts;
 use multitenant::TenantKey;
 use multitenant_sea_orm::{TenantConnection, TenantDatabase};
+use multitenant_sqlx::{TenantPool, TenantTransaction, Tenanted};
 
 use crate::TenantRejection;
 
@@ -59,5 +60,78 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Tenant(key) = Tenant::from_request_parts(parts, state).await?;
         Ok(TenantConn(TenantDatabase::from_ref(state).tenant(key)))
+    }
+}
+
+/// An sqlx executor source scoped to this request's tenant, taken from a
+/// [`multitenant_sqlx::TenantPool`] in the router's state.
+///
+/// ```
+/// use multitenant_axum::TenantSqlx;
+///
+/// async fn handler(db: TenantSqlx) -> Result<String, String> {
+///     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+///         .fetch_one(db.executor())
+///         .await
+///         .map_err(|e| e.to_string())?;
+///     Ok(n.to_string())
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct TenantSqlx {
+    pool: TenantPool,
+    tenant: TenantKey,
+}
+
+impl TenantSqlx {
+    /// An executor for one statement (`&PgPool` underneath, scoped to the request's tenant).
+    ///
+    /// ```no_run
+    /// # async fn f(db: multitenant_axum::TenantSqlx) -> Result<(), sqlx::Error> {
+    /// sqlx::query("DELETE FROM tasks WHERE done").execute(db.executor()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn executor(&self) -> Tenanted<&sqlx::PgPool> {
+        self.pool.tenant(self.tenant.clone())
+    }
+
+    /// Begins a transaction scoped to the request's tenant.
+    ///
+    /// ```no_run
+    /// # async fn f(db: multitenant_axum::TenantSqlx) -> Result<(), sqlx::Error> {
+    /// let mut tx = db.begin().await?;
+    /// sqlx::query("DELETE FROM tasks WHERE done").execute(tx.executor()).await?;
+    /// tx.commit().await
+    /// # }
+    /// ```
+    pub async fn begin(&self) -> Result<TenantTransaction, sqlx::Error> {
+        self.pool
+            .begin(Some(multitenant::Scope::Tenant(self.tenant.clone())))
+            .await
+    }
+
+    /// The request's tenant.
+    ///
+    /// ```no_run
+    /// # fn f(db: multitenant_axum::TenantSqlx) { let _ = db.tenant(); }
+    /// ```
+    pub fn tenant(&self) -> &TenantKey {
+        &self.tenant
+    }
+}
+
+impl<S> FromRequestParts<S> for TenantSqlx
+where
+    S: Send + Sync,
+    TenantPool: FromRef<S>,
+{
+    type Rejection = TenantRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Tenant(tenant) = Tenant::from_request_parts(parts, state).await?;
+        Ok(TenantSqlx {
+            pool: TenantPool::from_ref(state),
+            tenant,
+        })
     }
 }

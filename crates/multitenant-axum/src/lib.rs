@@ -27,7 +27,7 @@ mod rejection;
 mod resolve;
 
 pub use crud::{Crud, CrudEntity, Operation};
-pub use extract::{Tenant, TenantConn};
+pub use extract::{Tenant, TenantConn, TenantSqlx};
 pub use layer::{TenantLayer, TenantService};
 pub use openapi::CrudApi;
 pub use rejection::TenantRejection;

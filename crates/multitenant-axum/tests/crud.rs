@@ -604,3 +604,46 @@ async fn concurrent_requests_over_many_tenants_see_only_their_rows() {
         t.await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn sqlx_handlers_get_a_scoped_executor() {
+    use multitenant_axum::TenantSqlx;
+
+    let (db, _conn, _) = setup().await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let schema = Schema::builder()
+        .tenant_table("projects", "account_id")
+        .build()
+        .unwrap();
+    let state = multitenant_sqlx::TenantPool::new(pool, multitenant::Scoper::new(schema));
+    async fn names(db: TenantSqlx) -> String {
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM projects ORDER BY id")
+            .fetch_all(db.executor())
+            .await
+            .unwrap();
+        names.join(",")
+    }
+    let app = axum::Router::new()
+        .route("/names", get(names))
+        .layer(TenantLayer::new(Header::new("x-account-id")))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let c = Client::new();
+    for tenant in 1..=3 {
+        let body = c
+            .get(format!("http://{addr}/names"))
+            .header("x-account-id", tenant.to_string())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            body,
+            format!("p1 of {tenant},p2 of {tenant},p3 of {tenant}")
+        );
+    }
+}
