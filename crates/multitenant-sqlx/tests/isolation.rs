@@ -290,6 +290,30 @@ async fn transactions_and_connections_stay_scoped() {
         .await
         .unwrap();
     assert_eq!(names, vec!["manager 1 of 2", "manager 2 of 2"]);
+
+    // A transaction of the caller's, wrapped: its writes reach only tenant 2 and commit with it.
+    let before = dump(&db.pool, "managers WHERE account_id <> 2").await;
+    let mut tx = db.pool.begin().await.unwrap();
+    let r = sqlx::query("UPDATE managers SET name = name || ' (renamed)' WHERE id = $1")
+        .bind(1_i64)
+        .execute(Tenanted::new(
+            &mut *tx,
+            pool.scoper().clone(),
+            Some(Scope::one(2_i64)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.rows_affected(), 1);
+    drop(conn);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        dump(&db.pool, "managers WHERE name LIKE '%(renamed)'").await,
+        vec!["(2,1,\"manager 1 of 2 (renamed)\")"]
+    );
+    assert_eq!(
+        dump(&db.pool, "managers WHERE account_id <> 2").await,
+        before
+    );
 }
 
 #[tokio::test]
