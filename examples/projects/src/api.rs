@@ -178,6 +178,16 @@ fn db_error(err: &DbErr) -> TenantRejection {
     }
 }
 
+/// A 409 with `code` and `message` for a unique violation; any other error as [`db_error`].
+fn conflict(code: &'static str, message: String) -> impl FnOnce(DbErr) -> TenantRejection {
+    move |e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            TenantRejection::new(StatusCode::CONFLICT, code, message)
+        }
+        _ => db_error(&e),
+    }
+}
+
 /// A JSON body, or a JSON error saying what is wrong with it.
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, TenantRejection> {
     body.map(|Json(t)| t)
@@ -248,74 +258,11 @@ pub struct NewAccount {
     pub country_id: i64,
 }
 
-/// An account (a tenant).
-#[derive(Serialize, ToSchema)]
-#[schema(as = Account)]
-pub struct AccountOut {
-    /// The tenant key: send it as `X-Account-Id`.
-    pub id: i64,
-    /// Display name.
-    pub name: String,
-    /// Domain.
-    pub domain: String,
-    /// Subdomain.
-    pub subdomain: String,
-    /// Country id.
-    pub country_id: i64,
-    /// Owner's user id.
-    pub owner_id: i64,
-}
-
-impl From<accounts::Model> for AccountOut {
-    fn from(a: accounts::Model) -> Self {
-        AccountOut {
-            id: a.id,
-            name: a.name,
-            domain: a.domain,
-            subdomain: a.subdomain,
-            country_id: a.country_id,
-            owner_id: a.owner_id,
-        }
-    }
-}
-
-/// A country.
-#[derive(Serialize, ToSchema)]
-#[schema(as = Country)]
-pub struct CountryOut {
-    /// ISO 3166-1 numeric code.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-}
-
 /// `POST /api/projects/{id}/managers` body.
 #[derive(Deserialize, ToSchema)]
 pub struct Assignment {
     /// A manager of the same account.
     pub manager_id: i64,
-}
-
-/// A manager, as `GET /api/projects/{id}/managers` lists them.
-#[derive(Serialize, ToSchema)]
-#[schema(as = ProjectManager)]
-pub struct ManagerOut {
-    /// The account.
-    pub account_id: i64,
-    /// Id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-}
-
-impl From<managers::Model> for ManagerOut {
-    fn from(m: managers::Model) -> Self {
-        ManagerOut {
-            account_id: m.account_id,
-            id: m.id,
-            name: m.name,
-        }
-    }
 }
 
 /// The routes under these prefixes run for one account.
@@ -379,10 +326,10 @@ fn openapi(crud: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         UserOut,
         TokenOut,
         NewAccount,
-        AccountOut,
-        CountryOut,
+        accounts::Model,
+        countries::Model,
         Assignment,
-        ManagerOut
+        managers::Model
     ))
 )]
 struct ApiDoc;
@@ -417,14 +364,10 @@ async fn create_user(
     }
     .insert(&db.ambient())
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => TenantRejection::new(
-            StatusCode::CONFLICT,
-            "username_taken",
-            format!("the username `{username}` is taken"),
-        ),
-        _ => db_error(&e),
-    })?;
+    .map_err(conflict(
+        "username_taken",
+        format!("the username `{username}` is taken"),
+    ))?;
     Ok((
         StatusCode::CREATED,
         Json(UserOut {
@@ -460,11 +403,11 @@ async fn create_token(
 
 /// The caller's accounts.
 #[utoipa::path(get, path = "/api/accounts", security(("bearer" = [])),
-    responses((status = 200, body = Page<AccountOut>), (status = 401)))]
+    responses((status = 200, body = Page<accounts::Model>), (status = 401)))]
 async fn list_accounts(
     State(db): State<TenantDatabase>,
     User(user): User,
-) -> Result<Json<Page<AccountOut>>, TenantRejection> {
+) -> Result<Json<Page<accounts::Model>>, TenantRejection> {
     // Unscoped on purpose: the caller's accounts are several tenants.
     let mine = accounts::Entity::find()
         .filter(accounts::Column::OwnerId.eq(user))
@@ -472,22 +415,17 @@ async fn list_accounts(
         .all(&db.unscoped())
         .await
         .map_err(|e| db_error(&e))?;
-    Ok(Json(
-        mine.into_iter()
-            .map(AccountOut::from)
-            .collect::<Vec<_>>()
-            .into(),
-    ))
+    Ok(Json(mine.into()))
 }
 
 /// Creates an account owned by the caller.
 #[utoipa::path(post, path = "/api/accounts", request_body = NewAccount, security(("bearer" = [])),
-    responses((status = 201, body = AccountOut), (status = 401), (status = 422, description = "invalid field or unknown country")))]
+    responses((status = 201, body = accounts::Model), (status = 401), (status = 422, description = "invalid field or unknown country")))]
 async fn create_account(
     State(db): State<TenantDatabase>,
     User(user): User,
     new: Result<Json<NewAccount>, JsonRejection>,
-) -> Result<(StatusCode, Json<AccountOut>), TenantRejection> {
+) -> Result<(StatusCode, Json<accounts::Model>), TenantRejection> {
     let new = body(new)?;
     for (field, value) in [
         ("name", &new.name),
@@ -515,30 +453,22 @@ async fn create_account(
         }
         _ => db_error(&e),
     })?;
-    Ok((StatusCode::CREATED, Json(account.into())))
+    Ok((StatusCode::CREATED, Json(account)))
 }
 
 /// The shared countries (a reference table).
 #[utoipa::path(get, path = "/api/countries", security(("bearer" = [])),
-    responses((status = 200, body = Page<CountryOut>), (status = 401)))]
+    responses((status = 200, body = Page<countries::Model>), (status = 401)))]
 async fn list_countries(
     State(db): State<TenantDatabase>,
     _user: User,
-) -> Result<Json<Page<CountryOut>>, TenantRejection> {
+) -> Result<Json<Page<countries::Model>>, TenantRejection> {
     let all = countries::Entity::find()
         .order_by_asc(countries::Column::Name)
         .all(&db.ambient())
         .await
         .map_err(|e| db_error(&e))?;
-    Ok(Json(
-        all.into_iter()
-            .map(|c| CountryOut {
-                id: c.id,
-                name: c.name,
-            })
-            .collect::<Vec<_>>()
-            .into(),
-    ))
+    Ok(Json(all.into()))
 }
 
 /// 404 unless the project exists in the request's account.
@@ -563,11 +493,11 @@ async fn project_exists(conn: &TenantConnection, id: i64) -> Result<(), TenantRe
 /// The managers assigned to a project.
 #[utoipa::path(get, path = "/api/projects/{id}/managers", params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = Page<ManagerOut>), (status = 404, description = "no such project")))]
+    responses((status = 200, body = Page<managers::Model>), (status = 404, description = "no such project")))]
 async fn list_project_managers(
     TenantConn(conn): TenantConn,
     Path(id): Path<i64>,
-) -> Result<Json<Page<ManagerOut>>, TenantRejection> {
+) -> Result<Json<Page<managers::Model>>, TenantRejection> {
     project_exists(&conn, id).await?;
     // Hand-written SQL goes through the scoper like the rest: both tables get the tenant
     // predicate and the join gets the tenant equality.
@@ -578,13 +508,7 @@ async fn list_project_managers(
         .all(&conn)
         .await
         .map_err(|e| db_error(&e))?;
-    Ok(Json(
-        found
-            .into_iter()
-            .map(ManagerOut::from)
-            .collect::<Vec<_>>()
-            .into(),
-    ))
+    Ok(Json(found.into()))
 }
 
 /// The managers of project `$1`, written by hand without any tenant condition.
@@ -595,14 +519,14 @@ const MANAGERS_OF_PROJECT: &str = "SELECT m.account_id, m.id, m.name FROM manage
 /// Assigns a manager of the same account to a project.
 #[utoipa::path(post, path = "/api/projects/{id}/managers", params(("id" = i64, Path)),
     request_body = Assignment, security(("bearer" = [])),
-    responses((status = 201, body = ManagerOut), (status = 404, description = "no such project"),
+    responses((status = 201, body = managers::Model), (status = 404, description = "no such project"),
               (status = 409, description = "already assigned"),
               (status = 422, description = "no such manager in this account")))]
 async fn assign_manager(
     TenantConn(conn): TenantConn,
     Path(id): Path<i64>,
     assignment: Result<Json<Assignment>, JsonRejection>,
-) -> Result<(StatusCode, Json<ManagerOut>), TenantRejection> {
+) -> Result<(StatusCode, Json<managers::Model>), TenantRejection> {
     let Assignment { manager_id } = body(assignment)?;
     project_exists(&conn, id).await?;
     let manager = managers::Entity::find()
@@ -618,15 +542,11 @@ async fn assign_manager(
     }
     .insert(&conn)
     .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => TenantRejection::new(
-            StatusCode::CONFLICT,
-            "already_assigned",
-            format!("manager {manager_id} is already assigned to project {id}"),
-        ),
-        _ => db_error(&e),
-    })?;
-    Ok((StatusCode::CREATED, Json(manager.into())))
+    .map_err(conflict(
+        "already_assigned",
+        format!("manager {manager_id} is already assigned to project {id}"),
+    ))?;
+    Ok((StatusCode::CREATED, Json(manager)))
 }
 
 /// Removes a manager from a project.

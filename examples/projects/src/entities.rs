@@ -40,8 +40,11 @@ pub mod countries {
     /// let fr = projects::entities::countries::Model { id: 250, name: "France".into() };
     /// assert_eq!(fr.name, "France");
     /// ```
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, utoipa::ToSchema,
+    )]
     #[sea_orm(table_name = "countries")]
+    #[schema(as = Country)]
     pub struct Model {
         /// ISO 3166-1 numeric code.
         #[sea_orm(primary_key, auto_increment = false)]
@@ -134,8 +137,11 @@ pub mod accounts {
     /// };
     /// assert_eq!(a.subdomain, "acme");
     /// ```
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, utoipa::ToSchema,
+    )]
     #[sea_orm(table_name = "accounts")]
+    #[schema(as = Account)]
     pub struct Model {
         /// Generated id: the tenant key.
         #[sea_orm(primary_key)]
@@ -176,8 +182,11 @@ pub mod managers {
     /// let m = projects::entities::managers::Model { account_id: 1, id: 2, name: "Grace".into() };
     /// assert_eq!(m.account_id, 1);
     /// ```
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize, utoipa::ToSchema,
+    )]
     #[sea_orm(table_name = "managers")]
+    #[schema(as = Manager)]
     pub struct Model {
         /// The tenant.
         #[sea_orm(primary_key, auto_increment = false)]

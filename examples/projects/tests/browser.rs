@@ -196,8 +196,15 @@ async fn two_users_never_see_each_others_projects() {
         &base,
         "ada",
         "Analytical Engines",
-        &["Difference engine", "Notes on Menabrea"],
+        &["Difference engine", "Notes on Menabrea", "Scratch"],
     )
+    .await;
+    // Delete one (the page asks first).
+    click(&c, "#project-list li:last-child .danger").await;
+    c.accept_alert().await.unwrap();
+    eventually(&c, "the project gone", || async {
+        project_names(&c).await == ["Difference engine", "Notes on Menabrea"]
+    })
     .await;
     click(&c, "#project-list li:first-child .project-name").await;
     eventually(&c, "the project detail", || visible(&c, "#task-form")).await;

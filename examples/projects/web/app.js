@@ -38,6 +38,15 @@ async function api(method, path, body) {
   return data;
 }
 
+// Runs an action; a failure is shown on the message line.
+const guard = (action) => async (...args) => {
+  try {
+    await action(...args);
+  } catch (e) {
+    say(e.message);
+  }
+};
+
 function say(text, ok = false) {
   const m = $("#message");
   m.textContent = text;
@@ -83,28 +92,20 @@ function logout() {
   show("auth-view");
 }
 
-$("#login-form").addEventListener("submit", async (ev) => {
+$("#login-form").addEventListener("submit", guard(async (ev) => {
   ev.preventDefault();
-  try {
-    await login($("#login-username").value.trim(), $("#login-password").value);
-    say("");
-  } catch (e) {
-    say(e.message);
-  }
-});
+  await login($("#login-username").value.trim(), $("#login-password").value);
+  say("");
+}));
 
-$("#signup-form").addEventListener("submit", async (ev) => {
+$("#signup-form").addEventListener("submit", guard(async (ev) => {
   ev.preventDefault();
   const username = $("#signup-username").value.trim();
   const password = $("#signup-password").value;
-  try {
-    await api("POST", "/api/users", { username, password });
-    await login(username, password);
-    say(`Welcome, ${username}!`, true);
-  } catch (e) {
-    say(e.message);
-  }
-});
+  await api("POST", "/api/users", { username, password });
+  await login(username, password);
+  say(`Welcome, ${username}!`, true);
+}));
 
 $("#logout").addEventListener("click", logout);
 
@@ -136,24 +137,20 @@ async function showAccountForm(first) {
   show("account-view");
 }
 
-$("#account-form").addEventListener("submit", async (ev) => {
+$("#account-form").addEventListener("submit", guard(async (ev) => {
   ev.preventDefault();
-  try {
-    const account = await api("POST", "/api/accounts", {
-      name: $("#account-name").value.trim(),
-      domain: $("#account-domain").value.trim(),
-      subdomain: $("#account-subdomain").value.trim(),
-      country_id: Number($("#account-country").value),
-    });
-    state.accountId = String(account.id);
-    localStorage.setItem("accountId", state.accountId);
-    ev.target.reset();
-    await start();
-    say(`Account ${account.name} created.`, true);
-  } catch (e) {
-    say(e.message);
-  }
-});
+  const account = await api("POST", "/api/accounts", {
+    name: $("#account-name").value.trim(),
+    domain: $("#account-domain").value.trim(),
+    subdomain: $("#account-subdomain").value.trim(),
+    country_id: Number($("#account-country").value),
+  });
+  state.accountId = String(account.id);
+  localStorage.setItem("accountId", state.accountId);
+  ev.target.reset();
+  await start();
+  say(`Account ${account.name} created.`, true);
+}));
 
 $("#account-cancel").addEventListener("click", () => show("tenant-view"));
 $("#new-account").addEventListener("click", () => showAccountForm(false).catch((e) => say(e.message)));
@@ -188,47 +185,31 @@ async function loadTenant() {
   await loadProject();
 }
 
-async function deleteProject(p) {
+const deleteProject = guard(async (p) => {
   if (!confirm(`Delete project "${p.name}" and its tasks?`)) return;
-  try {
-    await api("DELETE", `/api/projects/${p.id}`);
-    await loadTenant();
-  } catch (e) {
-    say(e.message);
-  }
-}
-
-async function deleteManager(m) {
-  try {
-    await api("DELETE", `/api/managers/${m.id}`);
-    await loadTenant();
-  } catch (e) {
-    say(e.message);
-  }
-}
-
-$("#project-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  try {
-    const p = await api("POST", "/api/projects", { name: $("#project-name").value.trim() });
-    ev.target.reset();
-    state.projectId = p.id;
-    await loadTenant();
-  } catch (e) {
-    say(e.message);
-  }
+  await api("DELETE", `/api/projects/${p.id}`);
+  await loadTenant();
 });
 
-$("#manager-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  try {
-    await api("POST", "/api/managers", { name: $("#manager-name").value.trim() });
-    ev.target.reset();
-    await loadTenant();
-  } catch (e) {
-    say(e.message);
-  }
+const deleteManager = guard(async (m) => {
+  await api("DELETE", `/api/managers/${m.id}`);
+  await loadTenant();
 });
+
+$("#project-form").addEventListener("submit", guard(async (ev) => {
+  ev.preventDefault();
+  const p = await api("POST", "/api/projects", { name: $("#project-name").value.trim() });
+  ev.target.reset();
+  state.projectId = p.id;
+  await loadTenant();
+}));
+
+$("#manager-form").addEventListener("submit", guard(async (ev) => {
+  ev.preventDefault();
+  await api("POST", "/api/managers", { name: $("#manager-name").value.trim() });
+  ev.target.reset();
+  await loadTenant();
+}));
 
 // One project: tasks and assigned managers
 
@@ -270,53 +251,33 @@ async function loadProject() {
   detail.hidden = false;
 }
 
-async function tickTask(t, done) {
-  try {
-    await api("PATCH", `/api/tasks/${t.id}`, { done });
-    await loadProject();
-  } catch (e) {
-    say(e.message);
-  }
-}
-
-async function deleteTask(t) {
-  try {
-    await api("DELETE", `/api/tasks/${t.id}`);
-    await loadProject();
-  } catch (e) {
-    say(e.message);
-  }
-}
-
-async function unassign(m) {
-  try {
-    await api("DELETE", `/api/projects/${state.projectId}/managers/${m.id}`);
-    await loadProject();
-  } catch (e) {
-    say(e.message);
-  }
-}
-
-$("#task-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  try {
-    await api("POST", "/api/tasks", { project_id: state.projectId, name: $("#task-name").value.trim() });
-    ev.target.reset();
-    await loadProject();
-  } catch (e) {
-    say(e.message);
-  }
+const tickTask = guard(async (t, done) => {
+  await api("PATCH", `/api/tasks/${t.id}`, { done });
+  await loadProject();
 });
 
-$("#assign-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  try {
-    await api("POST", `/api/projects/${state.projectId}/managers`, { manager_id: Number($("#assign-manager").value) });
-    await loadProject();
-  } catch (e) {
-    say(e.message);
-  }
+const deleteTask = guard(async (t) => {
+  await api("DELETE", `/api/tasks/${t.id}`);
+  await loadProject();
 });
+
+const unassign = guard(async (m) => {
+  await api("DELETE", `/api/projects/${state.projectId}/managers/${m.id}`);
+  await loadProject();
+});
+
+$("#task-form").addEventListener("submit", guard(async (ev) => {
+  ev.preventDefault();
+  await api("POST", "/api/tasks", { project_id: state.projectId, name: $("#task-name").value.trim() });
+  ev.target.reset();
+  await loadProject();
+}));
+
+$("#assign-form").addEventListener("submit", guard(async (ev) => {
+  ev.preventDefault();
+  await api("POST", `/api/projects/${state.projectId}/managers`, { manager_id: Number($("#assign-manager").value) });
+  await loadProject();
+}));
 
 // Start
 
