@@ -5,10 +5,14 @@
 //!
 //! Run with `cargo bench -p multitenant --bench scoper`; medians are kept in BENCHMARKS.md.
 
+#[path = "../tests/oracle/schema.rs"]
+mod sample;
+
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use multitenant::{Schema, Scope, Scoper};
+use multitenant::{Scope, Scoper};
+use sample::schema;
 
 const CLASSES: &[(&str, &str)] = &[
     (
@@ -43,18 +47,6 @@ const CLASSES: &[(&str, &str)] = &[
         r#"SELECT "tasks"."account_id", "tasks"."id", "tasks"."project_id", "tasks"."parent_id", "tasks"."name", "tasks"."done", "tasks"."priority", "tasks"."assignee_id", "tasks"."labels", "projects"."id" AS "B_id", "projects"."name" AS "B_name", "projects"."tags" AS "B_tags", "projects"."meta" AS "B_meta", "managers"."id" AS "C_id", "managers"."name" AS "C_name", "managers"."email" AS "C_email" FROM "tasks" LEFT JOIN "projects" ON "tasks"."project_id" = "projects"."id" LEFT JOIN "managers" ON "projects"."manager_id" = "managers"."id" WHERE "tasks"."done" = $1 AND ("tasks"."priority" > $2 OR "tasks"."assignee_id" IN ($3, $4, $5)) AND EXISTS (SELECT 1 FROM "project_managers" WHERE "project_managers"."project_id" = "projects"."id" AND "project_managers"."role" = $6) ORDER BY "tasks"."priority" DESC, "tasks"."id" ASC LIMIT $7 OFFSET $8"#,
     ),
 ];
-
-fn schema() -> Schema {
-    Schema::builder()
-        .tenant_root("accounts", "id")
-        .tenant_table("managers", "account_id")
-        .tenant_table("projects", "account_id")
-        .tenant_table("project_managers", "account_id")
-        .tenant_table("tasks", "account_id")
-        .reference_table("countries")
-        .build()
-        .expect("valid schema")
-}
 
 fn scoper(c: &mut Criterion) {
     let scope = Scope::one(42_i64);

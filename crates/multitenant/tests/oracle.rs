@@ -29,12 +29,15 @@
 mod corpus;
 #[path = "oracle/db.rs"]
 mod db;
+#[path = "oracle/schema.rs"]
+mod sample;
 
 use std::collections::BTreeMap;
 
 use corpus::{CORPUS, Case, Expect};
-use db::{Binds, COPIES, P, Rows, dump, execute, schema, with_oracle_db};
+use db::{Binds, COPIES, P, Rows, dump, execute, with_oracle_db};
 use multitenant::{Error, Scope, Scoper, TenantKey, cross_tenant_write_from_db};
+use sample::schema;
 use sqlx::PgConnection;
 
 /// The scope for a set of tenants, and the value bound to the tenant parameter.

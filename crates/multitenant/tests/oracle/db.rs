@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use multitenant::Schema;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
@@ -41,18 +40,6 @@ pub(crate) const TABLES: &[(&str, Option<&str>)] = &[
 /// of tenants: the scoper joins tenant tables only within one tenant, so the original statement
 /// on such a copy is not what a set of tenants should see.)
 pub(crate) const COPIES: &[(&str, &[i64])] = &[("t1", &[1]), ("t2", &[2])];
-
-pub(crate) fn schema() -> Schema {
-    Schema::builder()
-        .tenant_root("accounts", "id")
-        .tenant_table("managers", "account_id")
-        .tenant_table("projects", "account_id")
-        .tenant_table("project_managers", "account_id")
-        .tenant_table("tasks", "account_id")
-        .reference_table("countries")
-        .build()
-        .expect("the oracle schema is valid")
-}
 
 fn database_url() -> String {
     std::env::var("DATABASE_URL")
