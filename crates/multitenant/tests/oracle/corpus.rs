@@ -949,6 +949,37 @@ pub(crate) const CORPUS: &[Case] = &[
         "WITH tasks AS (SELECT 700::bigint AS id) INSERT INTO tasks (id, project_id, name) SELECT id, 1, 'cte' FROM tasks RETURNING id",
         &[],
     ),
+    // --- placeholders, quoting and literals ---
+    c(
+        "placeholder-like text in strings and comments",
+        "SELECT id, '$5' AS s, $$ $7 $$ AS d /* $9 */ FROM tasks WHERE id = $1 -- $8\n",
+        &[I(2)],
+    ),
+    c(
+        "a placeholder used twice and out of order",
+        "SELECT id FROM tasks WHERE (priority > $2 OR id = $1) AND assignee_id IS DISTINCT FROM $2",
+        &[I(1), I(2)],
+    ),
+    c(
+        "quoted mixed-case alias",
+        r#"SELECT "T".id, "T".name FROM tasks "T" JOIN projects "P" ON "P".id = "T".project_id"#,
+        &[],
+    ),
+    c(
+        "reserved-word aliases",
+        r#"SELECT "order".id, "select".name FROM tasks AS "order" LEFT JOIN managers AS "select" ON "select".id = "order".assignee_id"#,
+        &[],
+    ),
+    c(
+        "escape string and unicode literals",
+        "SELECT id FROM managers WHERE name <> E'\\u00e9\\t' AND name <> 'Zoë'",
+        &[],
+    ),
+    c(
+        "alias named like the tenant column",
+        "SELECT account_id.id FROM tasks account_id WHERE account_id.done",
+        &[],
+    ),
     // --- refused on purpose ---
     refused(
         "MERGE",
