@@ -188,6 +188,16 @@ fn conflict(code: &'static str, message: String) -> impl FnOnce(DbErr) -> Tenant
     }
 }
 
+/// Runs password hashing (tens of milliseconds of CPU) on the blocking pool, so it does not stall
+/// the requests sharing this runtime thread.
+async fn off_the_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TenantRejection> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| internal(&e))
+}
+
 /// A JSON body, or a JSON error saying what is wrong with it.
 fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, TenantRejection> {
     body.map(|Json(t)| t)
@@ -356,7 +366,9 @@ async fn create_user(
     if creds.password.chars().count() < 4 {
         return Err(invalid("password", "must be at least 4 characters"));
     }
-    let hash = auth::hash_password(&creds.password).map_err(|e| internal(&e))?;
+    let hash = off_the_runtime(move || auth::hash_password(&creds.password))
+        .await?
+        .map_err(|e| internal(&e))?;
     let user = users::ActiveModel {
         username: Set(username.to_owned()),
         password_hash: Set(hash),
@@ -390,11 +402,13 @@ async fn create_token(
         .one(&db.ambient())
         .await
         .map_err(|e| db_error(&e))?;
-    let user = user
-        .filter(|u| auth::verify_password(&creds.password, &u.password_hash))
-        .ok_or_else(|| {
-            TenantRejection::unauthorized("invalid_credentials", "wrong username or password")
-        })?;
+    let user = off_the_runtime(move || {
+        user.filter(|u| auth::verify_password(&creds.password, &u.password_hash))
+    })
+    .await?
+    .ok_or_else(|| {
+        TenantRejection::unauthorized("invalid_credentials", "wrong username or password")
+    })?;
     let token = auth::issue_token(&db, user.id)
         .await
         .map_err(|e| internal(&e))?;
