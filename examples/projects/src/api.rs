@@ -91,10 +91,7 @@ fn account_of_request(db: TenantDatabase) -> FromFn {
         async move {
             let user = auth::authenticate(&db, &parts.headers).await?;
             let Some(named) = parts.headers.get(ACCOUNT_HEADER) else {
-                // Unscoped on purpose: the caller's accounts, whichever tenant they are.
-                let first = accounts::Entity::find()
-                    .filter(accounts::Column::OwnerId.eq(user))
-                    .order_by_asc(accounts::Column::Id)
+                let first = owned_by(user)
                     .one(&db.unscoped())
                     .await
                     .map_err(|e| db_error(&e))?;
@@ -125,6 +122,14 @@ fn account_of_request(db: TenantDatabase) -> FromFn {
             Ok(Some(TenantKey::Int(id)))
         }
     })
+}
+
+/// The accounts `user` owns, oldest first. They are several tenants, so this runs unscoped: on
+/// purpose, and the only read that does.
+fn owned_by(user: i64) -> sea_orm::Select<accounts::Entity> {
+    accounts::Entity::find()
+        .filter(accounts::Column::OwnerId.eq(user))
+        .order_by_asc(accounts::Column::Id)
 }
 
 async fn log_request(
@@ -422,10 +427,7 @@ async fn list_accounts(
     State(db): State<TenantDatabase>,
     User(user): User,
 ) -> Result<Json<Page<accounts::Model>>, TenantRejection> {
-    // Unscoped on purpose: the caller's accounts are several tenants.
-    let mine = accounts::Entity::find()
-        .filter(accounts::Column::OwnerId.eq(user))
-        .order_by_asc(accounts::Column::Id)
+    let mine = owned_by(user)
         .all(&db.unscoped())
         .await
         .map_err(|e| db_error(&e))?;

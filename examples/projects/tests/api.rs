@@ -6,6 +6,20 @@ use common::App;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+/// Creates rows (`path`, JSON body) as `account`, checking the library sets the tenant column.
+async fn create_rows(app: &App, token: &str, account: i64, rows: &[(&str, Value)]) {
+    for (path, body) in rows {
+        let (status, created) = app
+            .send(app.req(Method::POST, path, token, Some(account)).json(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{path} {created}");
+        assert_eq!(
+            created["account_id"], account,
+            "{path}: the tenant column is set"
+        );
+    }
+}
+
 fn names(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -280,8 +294,7 @@ async fn crud_routes_are_isolated_across_tenants() {
     }
     // The same ids in every tenant.
     for (name, token, account) in &tenants {
-        let a = Some(*account);
-        for (path, body) in [
+        let rows = [
             (
                 "/api/projects",
                 json!({"id": 1001, "name": format!("{name} project")}),
@@ -298,16 +311,8 @@ async fn crud_routes_are_isolated_across_tenants() {
                 "/api/tasks",
                 json!({"id": 3001, "project_id": 1001, "name": format!("{name} task")}),
             ),
-        ] {
-            let (status, created) = app
-                .send(app.req(Method::POST, path, token, a).json(&body))
-                .await;
-            assert_eq!(status, StatusCode::CREATED, "{path} {created}");
-            assert_eq!(
-                created["account_id"], *account,
-                "the library sets the tenant column"
-            );
-        }
+        ];
+        create_rows(&app, token, *account, &rows).await;
     }
     assert_eq!(
         app.count("SELECT count(DISTINCT account_id) FROM projects WHERE id = 1001")
@@ -541,7 +546,7 @@ async fn project_managers_are_scoped_on_both_sides() {
         let token = app.user(name).await;
         let account = app.account(&token, name).await;
         // The same ids on both sides.
-        for (path, body) in [
+        let rows = [
             (
                 "/api/projects",
                 json!({"id": 10, "name": format!("{name} project")}),
@@ -554,15 +559,8 @@ async fn project_managers_are_scoped_on_both_sides() {
                 "/api/managers",
                 json!({"id": 21, "name": format!("{name} deputy")}),
             ),
-        ] {
-            let (status, _) = app
-                .send(
-                    app.req(Method::POST, path, &token, Some(account))
-                        .json(&body),
-                )
-                .await;
-            assert_eq!(status, StatusCode::CREATED);
-        }
+        ];
+        create_rows(&app, &token, account, &rows).await;
         tenants.push((token, account));
     }
     let (ada, a) = &tenants[0];
