@@ -21,6 +21,8 @@
 //!   before the statement.
 //! - Statements without parameters are also scoped with `scope_literal` and compared the same way.
 //! - The task id sequence is reset before each execution, so ids drawn from it agree.
+//! - Text and UUID keys get a smaller check of their own (reads, writes, a cross-tenant INSERT,
+//!   literals).
 //! - A set of tenants (`Scope::many`) has no oracle here: the scoper keeps joins within one
 //!   tenant, which the original statement on a copy holding two tenants does not. Its output is
 //!   checked to parse in the property tests.
@@ -36,9 +38,9 @@ use std::collections::BTreeMap;
 
 use corpus::{CORPUS, Case, Expect};
 use db::{Binds, COPIES, P, Rows, dump, execute, with_oracle_db};
-use multitenant::{Error, Scope, Scoper, TenantKey, cross_tenant_write_from_db};
+use multitenant::{Error, KeyKind, Schema, Scope, Scoper, TenantKey, cross_tenant_write_from_db};
 use sample::schema;
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 
 /// The scope for a set of tenants, and the value bound to the tenant parameter.
 fn scope_of(keys: &'static [i64]) -> (Scope, P) {
@@ -301,6 +303,119 @@ async fn refused_statements_change_nothing() {
             .await
             .unwrap();
         assert_eq!(dump(&mut conn, Rows::All).await.unwrap(), before);
+    })
+    .await;
+}
+
+/// Text and UUID tenant keys: the same statements keep to the tenant's rows, a cross-tenant
+/// INSERT fails inside PostgreSQL and is recognised, and literals are written only for UUIDs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_and_uuid_keys_are_isolated() {
+    const A: &str = "0b6f5c57-5c55-4c0e-9a43-6a1c0c1d0001";
+    const B: &str = "0b6f5c57-5c55-4c0e-9a43-6a1c0c1d0002";
+    with_oracle_db(|mut conn| async move {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA ktext; CREATE SCHEMA kuuid; \
+             CREATE SEQUENCE ktext.task_ids; CREATE SEQUENCE kuuid.task_ids; \
+             CREATE TABLE ktext.docs (org text NOT NULL, id int NOT NULL, body text NOT NULL, \
+                 PRIMARY KEY (org, id)); \
+             CREATE TABLE kuuid.docs (org uuid NOT NULL, id int NOT NULL, body text NOT NULL, \
+                 PRIMARY KEY (org, id)); \
+             INSERT INTO ktext.docs VALUES ('acme', 1, 'a1'), ('acme', 2, 'a2'), ('globex', 1, 'g1'); \
+             INSERT INTO kuuid.docs VALUES ('{A}', 1, 'a1'), ('{A}', 2, 'a2'), ('{B}', 1, 'g1');"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("key kind tables");
+        for (kind, path, mine, theirs) in [
+            (KeyKind::Text, "ktext", P::T("acme"), P::T("globex")),
+            (KeyKind::Uuid, "kuuid", P::U(A), P::U(B)),
+        ] {
+            let scoper = Scoper::new(
+                Schema::builder()
+                    .key_kind(kind)
+                    .tenant_table("docs", "org")
+                    .build()
+                    .unwrap(),
+            );
+            let (P::T(key) | P::U(key)) = mine else {
+                unreachable!()
+            };
+            let key = kind.parse_key(key).unwrap();
+            let scope = Scope::one(key.clone());
+            // RETURNING lists every row a write touched: only the tenant's.
+            let statements = [
+                ("SELECT id, body FROM docs ORDER BY id", vec![]),
+                ("SELECT body FROM docs WHERE id = $1", vec![P::I(1)]),
+                ("UPDATE docs SET body = body || '!' RETURNING id, body", vec![]),
+                ("DELETE FROM docs WHERE id = $1 RETURNING body", vec![P::I(1)]),
+                ("INSERT INTO docs (id, body) VALUES ($1, 'new') RETURNING org::text, id", vec![P::I(3)]),
+            ];
+            let expected: [&[&str]; 5] = [
+                &["\"1\", \"a1\"", "\"2\", \"a2\""],
+                &["\"a1\""],
+                &["\"1\", \"a1!\"", "\"2\", \"a2!\""],
+                &["\"a1\""],
+                &[],
+            ];
+            for ((sql, params), want) in statements.iter().zip(expected) {
+                let scoped = scoper.scope(sql, Some(&scope)).unwrap();
+                assert_eq!(scoped.tenant_param(), Some(params.len() + 1), "{sql}");
+                let (got, _) = execute(
+                    &mut conn,
+                    path,
+                    scoped.sql(),
+                    Some((params, Some(mine))),
+                    0,
+                    Rows::Nothing,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let mut rows = got.rows;
+                rows.sort();
+                if sql.starts_with("INSERT") {
+                    assert_eq!(rows.len(), 1, "{sql}");
+                    assert!(rows[0].contains(&key.to_string()), "{sql}: {rows:?}");
+                } else {
+                    assert_eq!(rows, want, "{sql}");
+                }
+            }
+            // A row naming the other tenant is refused by PostgreSQL and recognised.
+            let sql = "INSERT INTO docs (org, id, body) VALUES ($1, 9, 'x')";
+            let scoped = scoper.scope(sql, Some(&scope)).unwrap();
+            let err = execute(
+                &mut conn,
+                path,
+                scoped.sql(),
+                Some((&[theirs], Some(mine))),
+                0,
+                Rows::Nothing,
+            )
+            .await
+            .expect_err("cross-tenant insert");
+            assert!(
+                matches!(
+                    cross_tenant_write_from_db(&err, Some(&key)),
+                    Some(Error::CrossTenantWrite { ref table, .. }) if table == "docs"
+                ),
+                "{kind}: {err}"
+            );
+            // Literals only where they are safe.
+            let literal = scoper.scope_literal("SELECT body FROM docs ORDER BY body", Some(&scope));
+            if kind == KeyKind::Uuid {
+                let sql = literal.unwrap();
+                assert_eq!(
+                    sql,
+                    format!("SELECT body FROM docs WHERE docs.org = '{A}'::uuid ORDER BY body")
+                );
+                let (got, _) = execute(&mut conn, path, &sql, None, 0, Rows::Nothing)
+                    .await
+                    .unwrap();
+                assert_eq!(got.rows, ["\"a1\"", "\"a2\""]);
+            } else {
+                assert!(matches!(literal, Err(Error::LiteralKeyNotSafe { .. })));
+            }
+        }
     })
     .await;
 }

@@ -17,6 +17,8 @@
 #[allow(dead_code)]
 #[path = "oracle/corpus.rs"]
 mod corpus;
+// The oracle database; not every helper of the oracle is needed here.
+#[allow(dead_code)]
 #[path = "oracle/db.rs"]
 mod db;
 #[path = "oracle/schema.rs"]
