@@ -1,0 +1,214 @@
+//! The `multitenant citus` command: check, plan, apply and undistribute from the shell.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use multitenant::Schema;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::{Catalog, Error, Plan, apply, check, plan, undistribute};
+
+/// Arguments of `multitenant citus`: a subcommand and where to find the database and schema.
+///
+/// ```
+/// use clap::Parser;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(subcommand)]
+///     command: Command,
+/// }
+/// #[derive(clap::Subcommand)]
+/// enum Command {
+///     Citus(multitenant_citus::CitusArgs),
+/// }
+/// let cli = Cli::parse_from(["multitenant", "citus", "check", "--database-url", "postgres://localhost/app"]);
+/// ```
+#[derive(Debug, clap::Args)]
+pub struct CitusArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CitusAction,
+}
+
+/// The `multitenant citus` subcommands, each with its target.
+///
+/// ```
+/// use multitenant_citus::{CitusAction, Target};
+///
+/// let action = CitusAction::Plan(Target {
+///     database_url: "postgres://localhost/app".into(),
+///     schema: Some("multitenant.toml".into()),
+///     tenant_column: "account_id".into(),
+///     root_table: "accounts".into(),
+/// });
+/// assert!(matches!(action, CitusAction::Plan(_)));
+/// ```
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum CitusAction {
+    /// Reports, per table, everything that blocks distribution and how to fix it (exit 1 if any).
+    Check(Target),
+    /// Prints the SQL that fixes every finding and distributes the schema; changes nothing.
+    Plan(Target),
+    /// Runs the plan in one transaction (a second run does nothing).
+    Apply(Target),
+    /// Turns the schema's distributed tables back into plain tables.
+    Undistribute(Target),
+}
+
+/// The database and the schema a `multitenant citus` subcommand works on.
+///
+/// ```
+/// let t = multitenant_citus::Target {
+///     database_url: "postgres://localhost/app".into(),
+///     schema: None, // introspect: tables with `account_id` are tenant tables
+///     tenant_column: "account_id".into(),
+///     root_table: "accounts".into(),
+/// };
+/// assert!(t.schema.is_none());
+/// ```
+#[derive(Debug, Clone, clap::Args)]
+pub struct Target {
+    /// The database (`postgres://user@host:port/database`).
+    #[arg(long)]
+    pub database_url: String,
+    /// The schema file (multitenant.toml); without it, the schema is introspected.
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Without --schema: tables with this column are tenant tables.
+    #[arg(long, default_value = "account_id")]
+    pub tenant_column: String,
+    /// Without --schema: the tenant root table (its `id` is the tenant key).
+    #[arg(long, default_value = "account")]
+    pub root_table: String,
+}
+
+/// Runs `multitenant citus ...`, writing its report to `out`. Exit code 0 on success, 1 when
+/// `check` finds something, 2 on an error (the message goes to stderr).
+///
+/// ```no_run
+/// use clap::Parser;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     citus: multitenant_citus::CitusArgs,
+/// }
+/// fn main() -> std::process::ExitCode {
+///     multitenant_citus::run(Cli::parse().citus, &mut std::io::stdout())
+/// }
+/// ```
+pub fn run(args: CitusArgs, out: &mut impl Write) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("multitenant: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run_async(&args, out)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("multitenant: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_async(args: &CitusArgs, out: &mut impl Write) -> Result<ExitCode, String> {
+    let (CitusAction::Check(target)
+    | CitusAction::Plan(target)
+    | CitusAction::Apply(target)
+    | CitusAction::Undistribute(target)) = &args.action;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&target.database_url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let schema = match &target.schema {
+        Some(path) => Schema::from_toml_file(path).map_err(|e| e.to_string())?,
+        None => {
+            let convention = multitenant::Convention {
+                tenant_column: target.tenant_column.clone(),
+                root_table: target.root_table.clone(),
+                ..multitenant::Convention::default()
+            };
+            multitenant_sqlx::introspect(&pool, &convention)
+                .await
+                .map_err(|e| e.to_string())?
+        }
+    };
+    let report = match args.action {
+        CitusAction::Check(_) => {
+            let catalog = read(&pool).await?;
+            let findings = check(&schema, &catalog);
+            let mut text = String::new();
+            if catalog.citus_version().is_none() {
+                text.push_str(
+                    "note: the citus extension is not installed: distribution is not checked\n",
+                );
+            }
+            for f in &findings {
+                text.push_str(&format!("{f}\n"));
+            }
+            if findings.is_empty() {
+                text.push_str("ready: nothing blocks distribution\n");
+            } else {
+                text.push_str(&format!("{} finding(s)\n", findings.len()));
+            }
+            write(out, &text)?;
+            return Ok(if findings.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        CitusAction::Plan(_) => {
+            let catalog = read(&pool).await?;
+            plan(&schema, &catalog)
+                .map_err(|e| e.to_string())?
+                .to_string()
+        }
+        CitusAction::Apply(_) => done(apply(&pool, &schema).await, "the schema is already ready")?,
+        CitusAction::Undistribute(_) => done(
+            undistribute(&pool, &schema).await,
+            "no table is distributed",
+        )?,
+    };
+    write(out, &report)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn read(pool: &sqlx::PgPool) -> Result<Catalog, String> {
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    Catalog::read(&mut conn).await.map_err(|e| e.to_string())
+}
+
+fn done(result: Result<Plan, Error>, nothing: &str) -> Result<String, String> {
+    let plan = result.map_err(|e| e.to_string())?;
+    let mut text: String = plan
+        .notices()
+        .iter()
+        .map(|n| format!("-- notice: {n}\n"))
+        .collect();
+    if plan.is_empty() {
+        text.push_str(&format!("nothing to do: {nothing}\n"));
+    } else {
+        for step in plan.steps() {
+            text.push_str(&format!("{};\n", step.sql));
+        }
+        text.push_str(&format!(
+            "applied {} statement(s) in one transaction\n",
+            plan.steps().len()
+        ));
+    }
+    Ok(text)
+}
+
+fn write(out: &mut impl Write, text: &str) -> Result<(), String> {
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
