@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Prints how statements are scoped: the rewritten SQL and the tenant parameter number.
     Scope(ScopeArgs),
+    /// Makes the schema Citus-ready and distributes it: check, plan, apply, undistribute.
+    Citus(multitenant_citus::CitusArgs),
 }
 
 #[derive(Args)]
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Citus(args) => multitenant_citus::run(args, &mut io::stdout()),
     }
 }
 
