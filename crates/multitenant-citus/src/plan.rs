@@ -114,6 +114,8 @@ struct Rebuilt<'c> {
     table: TableName,
     fk: &'c ConstraintFacts,
     add: Option<String>,
+    /// Whether it comes back changed (with the tenant column), or as it was.
+    changed: bool,
 }
 
 /// The ordered DDL that fixes every automatic finding of [`check`] and, with Citus installed,
@@ -233,10 +235,14 @@ pub fn plan(schema: &Schema, catalog: &Catalog) -> Result<Plan, Error> {
                 _ => None,
             };
             if let Some(add) = add {
+                let changed = add
+                    .as_ref()
+                    .is_some_and(|sql| *sql != re_add(&name, fk, &target));
                 rebuilt.push(Rebuilt {
                     table: name.clone(),
                     fk,
                     add,
+                    changed,
                 });
             }
         }
@@ -363,10 +369,12 @@ pub fn plan(schema: &Schema, catalog: &Catalog) -> Result<Plan, Error> {
     }
     for r in &rebuilt {
         if let Some(add) = &r.add {
-            plan.push(
-                add.clone(),
-                format!("foreign key {} within one tenant", r.fk.name),
-            );
+            let reason = if r.changed {
+                format!("foreign key {} within one tenant", r.fk.name)
+            } else {
+                format!("foreign key {} as it was", r.fk.name)
+            };
+            plan.push(add.clone(), reason);
         }
     }
     Ok(plan)
