@@ -135,27 +135,33 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        let url = self.server_url.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(admin) = PgPool::connect(&url).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
+        clean_up(
+            &self.server_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+/// Runs `sql` on `url` from a thread of its own: a `Drop` runs inside the test's runtime, which
+/// cannot be blocked on.
+pub fn clean_up(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            if let Ok(admin) = PgPool::connect(&url).await {
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(&admin)
                     .await;
-                    admin.close().await;
-                }
-            });
-        })
-        .join()
-        .ok();
-    }
+                admin.close().await;
+            }
+        });
+    })
+    .join()
+    .ok();
 }
 
 pub fn with_database(url: &str, name: &str) -> String {
