@@ -7,6 +7,16 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_multitenant"))
 }
 
+/// The output of a run that must succeed.
+fn stdout_of(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn example_schema() -> String {
     format!(
         "{}/../../examples/multitenant.toml",
@@ -26,13 +36,8 @@ fn scope_one_statement() {
         .arg("SELECT p.name FROM projects p JOIN tasks t ON t.project_id = p.id WHERE t.id = $1")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        stdout_of(out),
         "SELECT p.name FROM projects p JOIN tasks t ON t.project_id = p.id AND p.account_id = t.account_id \
          WHERE t.id = $1 AND p.account_id = $2 AND t.account_id = $2\n-- tenant parameter: $2\n"
     );
@@ -153,13 +158,8 @@ fn scope_with_an_introspected_schema() {
         .output()
         .unwrap();
     psql("postgres", &format!("DROP DATABASE {name} WITH (FORCE)"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        stdout_of(out),
         "SELECT body FROM notes n JOIN orgs o ON o.id = n.org_id AND n.org_id = o.id WHERE n.org_id = $1 AND o.id = $1\n\
          -- tenant parameter: $1\n"
     );

@@ -3,19 +3,11 @@
 
 mod common;
 
-use common::{domain, dump};
+use common::{Task, domain, dump};
 use futures_util::TryStreamExt;
 use multitenant::{Error, Scope};
 use multitenant_sqlx::{Tenanted, scope_error};
 use sqlx::{Executor, Row, SqlSafeStr};
-
-#[derive(sqlx::FromRow, Debug, PartialEq)]
-struct Task {
-    account_id: i64,
-    id: i64,
-    name: String,
-    done: bool,
-}
 
 #[tokio::test]
 async fn reads_see_only_the_tenants_rows() {

@@ -2,16 +2,8 @@
 
 mod common;
 
-use common::{domain, dump};
+use common::{Task, domain, dump};
 use multitenant_sqlx::scope_error;
-
-#[derive(Debug, PartialEq)]
-struct Task {
-    account_id: i64,
-    id: i64,
-    name: String,
-    done: bool,
-}
 
 #[tokio::test]
 async fn query_macros_are_scoped() {

@@ -93,6 +93,15 @@ INSERT INTO tasks SELECT a, t, 1 + t % 3, 'task ' || t || ' of ' || a, t % 2 = 0
     FROM generate_series(1, 3) a, generate_series(1, 6) t;
 ";
 
+/// A row of `tasks`.
+#[derive(sqlx::FromRow, Debug, PartialEq)]
+pub struct Task {
+    pub account_id: i64,
+    pub id: i64,
+    pub name: String,
+    pub done: bool,
+}
+
 pub fn schema() -> Schema {
     Schema::builder()
         .tenant_root("accounts", "id")
