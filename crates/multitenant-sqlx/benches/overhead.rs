@@ -1,0 +1,190 @@
+//! Per-query overhead of the scoped executor against the bare pool with the tenant predicate
+//! written by hand, on real PostgreSQL (DATABASE_URL). Creates and drops its own database.
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use multitenant::{Schema, Scoper};
+use multitenant_sqlx::TenantPool;
+use sqlx::{Connection, PgConnection, PgPool};
+
+const DDL: &str = "
+CREATE TABLE projects (account_id bigint NOT NULL, id bigint NOT NULL, name text NOT NULL, PRIMARY KEY (account_id, id));
+CREATE TABLE tasks (account_id bigint NOT NULL, id bigint NOT NULL, project_id bigint NOT NULL, name text NOT NULL,
+    done boolean NOT NULL DEFAULT false, PRIMARY KEY (account_id, id));
+INSERT INTO projects SELECT a, p, 'project ' || p FROM generate_series(1, 3) a, generate_series(1, 100) p;
+INSERT INTO tasks SELECT a, t, 1 + t % 100, 'task ' || t, t % 2 = 0 FROM generate_series(1, 3) a, generate_series(1, 1000) t;
+ANALYZE;
+";
+
+fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+async fn admin(sql: String) {
+    let mut c = PgConnection::connect(&admin_url()).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut c)
+        .await
+        .unwrap();
+}
+
+/// Runs bare and scoped alternately, `n` pairs, and prints the medians and the median of the
+/// per-pair differences (robust against load from other processes).
+fn paired(
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    n: usize,
+    mut bare: impl FnMut() -> Duration,
+    mut scoped: impl FnMut() -> Duration,
+) {
+    let _ = rt;
+    let (mut b, mut s, mut d) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for i in 0..n {
+        let (tb, ts) = if i % 2 == 0 {
+            let tb = bare();
+            (tb, scoped())
+        } else {
+            let ts = scoped();
+            (bare(), ts)
+        };
+        b.push(tb.as_secs_f64() * 1e6);
+        s.push(ts.as_secs_f64() * 1e6);
+        d.push((ts.as_secs_f64() - tb.as_secs_f64()) * 1e6);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        v[v.len() / 2]
+    };
+    let (mb, ms, md) = (median(&mut b), median(&mut s), median(&mut d));
+    println!(
+        "paired {name}: bare median {mb:.1} µs, scoped median {ms:.1} µs, median difference {md:+.2} µs ({:+.2} %)",
+        md / mb * 100.0
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let name = format!("mt_sqlx_bench_{}", std::process::id());
+    rt.block_on(admin(format!("CREATE DATABASE {name}")));
+    let url = format!("{}/{name}", admin_url().rsplit_once('/').unwrap().0);
+    let pool = rt.block_on(async {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        sqlx::raw_sql(DDL).execute(&pool).await.unwrap();
+        pool
+    });
+    let schema = Schema::builder()
+        .tenant_table("projects", "account_id")
+        .tenant_table("tasks", "account_id")
+        .build()
+        .unwrap();
+    let db = TenantPool::new(pool.clone(), Scoper::new(schema));
+
+    // The bare side sends the very text the scoper produces, with the tenant bound by hand, so
+    // the two sides differ only by the adapter's work.
+    let by_id_sql = "SELECT id, name FROM tasks WHERE id = $1";
+    let join_sql =
+        "SELECT t.name, p.name FROM tasks t JOIN projects p ON p.id = t.project_id WHERE p.id = $1";
+    let by_hand = |sql: &str| -> &'static str {
+        let scoped = db
+            .scoper()
+            .scope(sql, Some(&multitenant::Scope::one(2_i64)))
+            .unwrap();
+        Box::leak(scoped.sql().to_owned().into_boxed_str())
+    };
+    let (bare_by_id_sql, bare_join_sql) = (by_hand(by_id_sql), by_hand(join_sql));
+    let bare_by_id = |pool: &PgPool| {
+        let pool = pool.clone();
+        async move {
+            let _: (i64, String) = sqlx::query_as(bare_by_id_sql)
+                .bind(42_i64)
+                .bind(2_i64)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    let scoped_by_id = |db: &TenantPool| {
+        let db = db.clone();
+        async move {
+            let _: (i64, String) = sqlx::query_as(by_id_sql)
+                .bind(42_i64)
+                .fetch_one(db.tenant(2_i64))
+                .await
+                .unwrap();
+        }
+    };
+    let bare_join = |pool: &PgPool| {
+        let pool = pool.clone();
+        async move {
+            let _: Vec<(String, String)> = sqlx::query_as(bare_join_sql)
+                .bind(7_i64)
+                .bind(2_i64)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    let scoped_join = |db: &TenantPool| {
+        let db = db.clone();
+        async move {
+            let _: Vec<(String, String)> = sqlx::query_as(join_sql)
+                .bind(7_i64)
+                .fetch_all(db.tenant(2_i64))
+                .await
+                .unwrap();
+        }
+    };
+
+    let mut g = c.benchmark_group("sqlx_find_by_id");
+    g.bench_function("bare", |b| b.to_async(&rt).iter(|| bare_by_id(&pool)));
+    g.bench_function("scoped", |b| b.to_async(&rt).iter(|| scoped_by_id(&db)));
+    g.finish();
+    let mut g = c.benchmark_group("sqlx_join");
+    g.bench_function("bare", |b| b.to_async(&rt).iter(|| bare_join(&pool)));
+    g.bench_function("scoped", |b| b.to_async(&rt).iter(|| scoped_join(&db)));
+    g.finish();
+
+    let time = |f: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>| {
+        let start = Instant::now();
+        rt.block_on(f);
+        start.elapsed()
+    };
+    paired(
+        &rt,
+        "find_by_id",
+        4000,
+        || time(Box::pin(bare_by_id(&pool))),
+        || time(Box::pin(scoped_by_id(&db))),
+    );
+    paired(
+        &rt,
+        "join",
+        4000,
+        || time(Box::pin(bare_join(&pool))),
+        || time(Box::pin(scoped_join(&db))),
+    );
+
+    rt.block_on(pool.close());
+    rt.block_on(admin(format!("DROP DATABASE {name} WITH (FORCE)")));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().measurement_time(Duration::from_secs(8));
+    targets = bench
+}
+criterion_main!(benches);
