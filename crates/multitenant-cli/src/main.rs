@@ -132,7 +132,7 @@ fn load_schema(args: &ScopeArgs) -> Result<Schema, String> {
     runtime.block_on(async {
         let pool = sqlx::PgPool::connect(url)
             .await
-            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+            .map_err(|e| format!("cannot connect to the database at --database-url: {e}"))?;
         let schema = multitenant_sqlx::introspect(&pool, &convention)
             .await
             .map_err(|e| e.to_string());
