@@ -1,10 +1,12 @@
 //! The database schema as sea-orm-migration migrations. Every table that belongs to an account
 //! has `account_id` first in its primary key, and every foreign key between tenant tables
-//! includes it, so the schema is ready for Citus as is. When the `citus` extension is present,
-//! each table is distributed right after it is created (reference tables for the shared ones,
-//! tenant tables colocated with `accounts` by `account_id`), and the migration logs that it did.
+//! includes it, so the schema is ready for Citus as written. The migration then hands the
+//! schema to `multitenant_citus::migration::distribute`: on a Citus coordinator it creates the
+//! reference tables (countries, users, tokens) and distributes the tenant tables colocated with
+//! `accounts`; on plain PostgreSQL it finds nothing to change and logs that distribution is
+//! skipped.
 
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
 use sea_orm_migration::prelude::*;
 
 /// The app's migrations, in order.
@@ -24,22 +26,13 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// How a table is placed on a Citus cluster.
-enum Placement {
-    /// Copied to every node (shared data).
-    Reference,
-    /// Sharded by this column, colocated with `accounts`.
-    Distributed(&'static str),
-}
-
-/// Each table with its DDL and placement, parents before children.
-const TABLES: &[(&str, &str, Placement)] = &[
+/// Each table with its DDL, parents before children.
+const TABLES: &[(&str, &str)] = &[
     (
         "countries",
         "CREATE TABLE countries (
             id bigint PRIMARY KEY,
             name text NOT NULL UNIQUE)",
-        Placement::Reference,
     ),
     (
         "users",
@@ -47,14 +40,12 @@ const TABLES: &[(&str, &str, Placement)] = &[
             id bigserial PRIMARY KEY,
             username text NOT NULL UNIQUE,
             password_hash text NOT NULL)",
-        Placement::Reference,
     ),
     (
         "api_tokens",
         "CREATE TABLE api_tokens (
             token_hash text PRIMARY KEY,
             user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE)",
-        Placement::Reference,
     ),
     (
         "accounts",
@@ -66,7 +57,6 @@ const TABLES: &[(&str, &str, Placement)] = &[
             country_id bigint NOT NULL REFERENCES countries (id),
             owner_id bigint NOT NULL REFERENCES users (id));
          CREATE INDEX accounts_owner_id ON accounts (owner_id)",
-        Placement::Distributed("id"),
     ),
     (
         "managers",
@@ -75,7 +65,6 @@ const TABLES: &[(&str, &str, Placement)] = &[
             id bigserial,
             name text NOT NULL CHECK (name <> ''),
             PRIMARY KEY (account_id, id))",
-        Placement::Distributed("account_id"),
     ),
     (
         "projects",
@@ -84,7 +73,6 @@ const TABLES: &[(&str, &str, Placement)] = &[
             id bigserial,
             name text NOT NULL CHECK (name <> ''),
             PRIMARY KEY (account_id, id))",
-        Placement::Distributed("account_id"),
     ),
     (
         "project_managers",
@@ -97,7 +85,6 @@ const TABLES: &[(&str, &str, Placement)] = &[
             UNIQUE (account_id, project_id, manager_id),
             FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id) ON DELETE CASCADE,
             FOREIGN KEY (account_id, manager_id) REFERENCES managers (account_id, id) ON DELETE CASCADE)",
-        Placement::Distributed("account_id"),
     ),
     (
         "tasks",
@@ -109,7 +96,6 @@ const TABLES: &[(&str, &str, Placement)] = &[
             done boolean NOT NULL DEFAULT false,
             PRIMARY KEY (account_id, id),
             FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id) ON DELETE CASCADE)",
-        Placement::Distributed("account_id"),
     ),
 ];
 
@@ -136,30 +122,8 @@ impl MigrationName for CreateTables {
 impl MigrationTrait for CreateTables {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let citus = citus_present(db).await?;
-        if citus {
-            tracing::info!("citus extension found: distributing the tables");
-            // Foreign keys to reference tables created in the same transaction need this.
-            db.execute_unprepared("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
-                .await?;
-        } else {
-            tracing::info!("no citus extension: plain PostgreSQL tables (keys are Citus-ready)");
-        }
-        for (table, ddl, placement) in TABLES {
+        for (_, ddl) in TABLES {
             db.execute_unprepared(ddl).await?;
-            if citus {
-                let call = match placement {
-                    Placement::Reference => format!("SELECT create_reference_table('{table}')"),
-                    Placement::Distributed(column) if *table == "accounts" => {
-                        format!("SELECT create_distributed_table('{table}', '{column}')")
-                    }
-                    Placement::Distributed(column) => format!(
-                        "SELECT create_distributed_table('{table}', '{column}', colocate_with => 'accounts')"
-                    ),
-                };
-                db.execute_unprepared(&call).await?;
-                tracing::info!(table, "distributed: {call}");
-            }
         }
         let values: Vec<String> = COUNTRIES
             .iter()
@@ -170,30 +134,23 @@ impl MigrationTrait for CreateTables {
             values.join(", ")
         ))
         .await?;
+        let plan =
+            multitenant_citus::migration::distribute(manager, &crate::entities::schema()).await?;
+        for notice in plan.notices() {
+            tracing::info!("citus: {notice}");
+        }
+        for step in plan.steps() {
+            tracing::info!(reason = %step.reason, "citus: {}", step.sql);
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for (table, _, _) in TABLES.iter().rev() {
+        for (table, _) in TABLES.iter().rev() {
             db.execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
                 .await?;
         }
         Ok(())
     }
-}
-
-/// Whether the database is a Citus coordinator.
-async fn citus_present(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT count(*) FROM pg_extension WHERE extname = 'citus'",
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get_by_index::<i64>(0))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
 }
