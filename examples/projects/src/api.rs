@@ -16,14 +16,15 @@ use multitenant::TenantKey;
 use multitenant_axum::{Crud, CrudApi, FromFn, TenantConn, TenantLayer, TenantRejection, from_fn};
 use multitenant_sea_orm::{TenantConnection, TenantDatabase, scope_error};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, tasks, users};
+use crate::ownership::{self, AccountFields};
 
 /// The header naming the account a tenant request is for.
 pub const ACCOUNT_HEADER: &str = "x-account-id";
@@ -91,11 +92,10 @@ fn account_of_request(db: TenantDatabase) -> FromFn {
         async move {
             let user = auth::authenticate(&db, &parts.headers).await?;
             let Some(named) = parts.headers.get(ACCOUNT_HEADER) else {
-                let first = owned_by(user)
-                    .one(&db.unscoped())
+                let first = ownership::first_account(&db, user)
                     .await
                     .map_err(|e| db_error(&e))?;
-                return Ok(first.map(|a| TenantKey::Int(a.id)));
+                return Ok(first.map(TenantKey::Int));
             };
             let id: i64 = named
                 .to_str()
@@ -107,13 +107,10 @@ fn account_of_request(db: TenantDatabase) -> FromFn {
                         "X-Account-Id must be an account id (an integer)",
                     )
                 })?;
-            // Scoped to the named account: a single-shard lookup on Citus.
-            let owned = accounts::Entity::find()
-                .filter(accounts::Column::OwnerId.eq(user))
-                .count(&db.tenant(id))
+            if !ownership::owns(&db, user, id)
                 .await
-                .map_err(|e| db_error(&e))?;
-            if owned == 0 {
+                .map_err(|e| db_error(&e))?
+            {
                 return Err(TenantRejection::forbidden(
                     "not_your_account",
                     format!("you do not own account {id}"),
@@ -122,14 +119,6 @@ fn account_of_request(db: TenantDatabase) -> FromFn {
             Ok(Some(TenantKey::Int(id)))
         }
     })
-}
-
-/// The accounts `user` owns, oldest first. They are several tenants, so this runs unscoped: on
-/// purpose, and the only read that does.
-fn owned_by(user: i64) -> sea_orm::Select<accounts::Entity> {
-    accounts::Entity::find()
-        .filter(accounts::Column::OwnerId.eq(user))
-        .order_by_asc(accounts::Column::Id)
 }
 
 async fn log_request(
@@ -427,8 +416,7 @@ async fn list_accounts(
     State(db): State<TenantDatabase>,
     User(user): User,
 ) -> Result<Json<Page<accounts::Model>>, TenantRejection> {
-    let mine = owned_by(user)
-        .all(&db.unscoped())
+    let mine = ownership::accounts_of(&db, user)
         .await
         .map_err(|e| db_error(&e))?;
     Ok(Json(mine.into()))
@@ -452,23 +440,20 @@ async fn create_account(
             return Err(invalid(field, "must not be empty"));
         }
     }
-    let account = accounts::ActiveModel {
-        name: Set(new.name.trim().to_owned()),
-        domain: Set(new.domain.trim().to_owned()),
-        subdomain: Set(new.subdomain.trim().to_owned()),
-        country_id: Set(new.country_id),
-        owner_id: Set(user),
-        ..Default::default()
-    }
-    // A new tenant has no key yet: creating it is the one unscoped write.
-    .insert(&db.unscoped())
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-            invalid("country_id", "is not a country from GET /api/countries")
-        }
-        _ => db_error(&e),
-    })?;
+    let fields = AccountFields {
+        name: new.name.trim().to_owned(),
+        domain: new.domain.trim().to_owned(),
+        subdomain: new.subdomain.trim().to_owned(),
+        country_id: new.country_id,
+    };
+    let account = ownership::create_account(&db, user, fields)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                invalid("country_id", "is not a country from GET /api/countries")
+            }
+            _ => db_error(&e),
+        })?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 

@@ -1,14 +1,15 @@
 //! The domain as SeaORM entities. Accounts are the tenants; countries are shared by all of them
-//! (a reference table); users and their API tokens are global. Everything else belongs to one
-//! account and carries `account_id` first in its primary key and in every foreign key between
-//! tenant tables, so the schema is ready to be distributed by Citus.
+//! (a reference table); users, their API tokens and the record of who owns which account are
+//! global. Everything else belongs to one account and carries `account_id` first in its primary
+//! key and in every foreign key between tenant tables, so the schema is ready to be distributed
+//! by Citus.
 
 use multitenant::Schema;
 use multitenant_sea_orm::SchemaFromEntities;
 
 /// The tenant layout of the app, stated once, from the entities: `accounts` is the tenant root,
-/// `managers`, `projects`, `project_managers` and `tasks` are tenant tables, `countries`, `users`
-/// and `api_tokens` are shared.
+/// `managers`, `projects`, `project_managers` and `tasks` are tenant tables, `countries`, `users`,
+/// `api_tokens` and `account_owners` are shared.
 ///
 /// ```
 /// let schema = projects::entities::schema();
@@ -25,6 +26,7 @@ pub fn schema() -> Schema {
         .reference_entity::<countries::Entity>()
         .reference_entity::<users::Entity>()
         .reference_entity::<api_tokens::Entity>()
+        .reference_entity::<account_owners::Entity>()
         .build()
         .expect("the entities describe a valid schema")
 }
@@ -115,6 +117,38 @@ pub mod api_tokens {
     }
 
     /// No relations are navigated from tokens.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl multitenant_sea_orm::ReferenceEntity for Entity {}
+}
+
+/// Who owns which account: a shared (reference) table, so that finding a caller's accounts is a
+/// lookup on one table every node holds, not a search through every tenant. A row is written in
+/// the same transaction as the account it names.
+pub mod account_owners {
+    use sea_orm::entity::prelude::*;
+
+    /// User `user_id` owns account `account_id`.
+    ///
+    /// ```
+    /// let o = projects::entities::account_owners::Model { user_id: 1, account_id: 7 };
+    /// assert_eq!(o.account_id, 7);
+    /// ```
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_owners")]
+    pub struct Model {
+        /// The owner.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        /// The account (a tenant key).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: i64,
+    }
+
+    /// No relations are navigated from ownerships.
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 

@@ -32,6 +32,7 @@ pub mod auth;
 pub mod entities;
 mod error;
 pub mod migration;
+pub mod ownership;
 pub mod web;
 
 pub use error::Error;
@@ -43,7 +44,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
-use entities::{accounts, managers, project_managers, projects as project, tasks, users};
+use entities::{managers, project_managers, projects as project, tasks, users};
 
 /// The HTTP application (see [`api::router`]).
 ///
@@ -151,16 +152,13 @@ pub async fn seed(db: &TenantDatabase, tenants: u32) -> Result<bool, Error> {
         }
         .insert(&db.ambient())
         .await?;
-        let account = accounts::ActiveModel {
-            name: Set(format!("Demo {n}")),
-            domain: Set(format!("demo{n}.example.com")),
-            subdomain: Set(format!("demo{n}")),
-            country_id: Set(COUNTRIES[(n as usize - 1) % COUNTRIES.len()]),
-            owner_id: Set(user.id),
-            ..Default::default()
-        }
-        .insert(&db.unscoped())
-        .await?;
+        let fields = ownership::AccountFields {
+            name: format!("Demo {n}"),
+            domain: format!("demo{n}.example.com"),
+            subdomain: format!("demo{n}"),
+            country_id: COUNTRIES[(n as usize - 1) % COUNTRIES.len()],
+        };
+        let account = ownership::create_account(db, user.id, fields).await?;
         // From here on everything is written through the account's scoped connection: the
         // tenant column is filled in by the scoper.
         let conn = db.tenant(account.id);

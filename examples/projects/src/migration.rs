@@ -1,10 +1,10 @@
 //! The database schema as sea-orm-migration migrations. Every table that belongs to an account
 //! has `account_id` first in its primary key, and every foreign key between tenant tables
-//! includes it, so the schema is ready for Citus as written. The migration then hands the
-//! schema to `multitenant_citus::migration::distribute`: on a Citus coordinator it creates the
-//! reference tables (countries, users, tokens) and distributes the tenant tables colocated with
-//! `accounts`; on plain PostgreSQL it finds nothing to change and logs that distribution is
-//! skipped.
+//! includes it, so the schema is ready for Citus as written. Each migration then hands the
+//! tables it knows to `multitenant_citus::migration::distribute`: on a Citus coordinator that
+//! creates the reference tables (countries, users, tokens, account owners) and distributes the
+//! tenant tables colocated with `accounts`; on plain PostgreSQL it finds nothing to change and
+//! logs that distribution is skipped.
 
 use sea_orm::{ConnectionTrait, DbErr};
 use sea_orm_migration::prelude::*;
@@ -22,7 +22,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables)]
+        vec![Box::new(CreateTables), Box::new(AccountOwners)]
     }
 }
 
@@ -99,6 +99,39 @@ const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The tenant layout as the first migration left it. A migration describes the tables that
+/// exist when it runs, not the ones later migrations add, so this is written out rather than
+/// taken from the entities.
+fn first_schema() -> multitenant::Schema {
+    multitenant::Schema::builder()
+        .tenant_root("accounts", "id")
+        .tenant_table("managers", "account_id")
+        .tenant_table("projects", "account_id")
+        .tenant_table("project_managers", "account_id")
+        .tenant_table("tasks", "account_id")
+        .reference_table("countries")
+        .reference_table("users")
+        .reference_table("api_tokens")
+        .build()
+        .expect("a valid schema")
+}
+
+/// Makes the tables of `schema` Citus-ready and, on a Citus coordinator, distributes them (a
+/// no-op for tables already distributed), logging what it did.
+async fn distribute(
+    manager: &SchemaManager<'_>,
+    schema: &multitenant::Schema,
+) -> Result<(), DbErr> {
+    let plan = multitenant_citus::migration::distribute(manager, schema).await?;
+    for notice in plan.notices() {
+        tracing::info!("citus: {notice}");
+    }
+    for step in plan.steps() {
+        tracing::info!(reason = %step.reason, "citus: {}", step.sql);
+    }
+    Ok(())
+}
+
 /// The countries every installation starts with (ISO 3166-1 numeric codes).
 const COUNTRIES: &[(i64, &str)] = &[
     (76, "Brazil"),
@@ -134,15 +167,7 @@ impl MigrationTrait for CreateTables {
             values.join(", ")
         ))
         .await?;
-        let plan =
-            multitenant_citus::migration::distribute(manager, &crate::entities::schema()).await?;
-        for notice in plan.notices() {
-            tracing::info!("citus: {notice}");
-        }
-        for step in plan.steps() {
-            tracing::info!(reason = %step.reason, "citus: {}", step.sql);
-        }
-        Ok(())
+        distribute(manager, &first_schema()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -151,6 +176,47 @@ impl MigrationTrait for CreateTables {
             db.execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
                 .await?;
         }
+        Ok(())
+    }
+}
+
+/// `account_owners`: who owns which account, as a shared table. Resolving a request's account
+/// and listing a caller's accounts read it instead of searching `accounts` by owner, which on
+/// Citus would ask every shard. Existing accounts are copied in.
+struct AccountOwners;
+
+impl MigrationName for AccountOwners {
+    fn name(&self) -> &str {
+        "m20261126_000002_account_owners"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AccountOwners {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        // No foreign key to `accounts`: on Citus a reference table cannot reference a
+        // distributed one. The app writes both rows in one transaction.
+        db.execute_unprepared(
+            "CREATE TABLE account_owners (
+                user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                account_id bigint NOT NULL,
+                PRIMARY KEY (user_id, account_id))",
+        )
+        .await?;
+        distribute(manager, &crate::entities::schema()).await?;
+        db.execute_unprepared(
+            "INSERT INTO account_owners (user_id, account_id) SELECT owner_id, id FROM accounts",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP TABLE IF EXISTS account_owners")
+            .await?;
         Ok(())
     }
 }

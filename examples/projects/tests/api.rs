@@ -172,8 +172,16 @@ async fn accounts_belong_to_their_owner() {
     assert_eq!(page["items"][0]["id"], b1);
     assert_eq!(page["items"][0]["name"], "bob-one");
 
+    // Each account has its ownership row, written with it.
+    assert_eq!(
+        app.count("SELECT count(*) FROM account_owners o JOIN accounts a ON a.id = o.account_id AND a.owner_id = o.user_id")
+            .await,
+        3
+    );
+
     // Bad input: typed errors, nothing written.
     let before = app.count("SELECT count(*) FROM accounts").await;
+    let owners_before = app.count("SELECT count(*) FROM account_owners").await;
     for (bad, field) in [
         (
             json!({"name": "x", "domain": "x.com", "subdomain": "x", "country_id": 999_999}),
@@ -204,6 +212,10 @@ async fn accounts_belong_to_their_owner() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, before);
+    assert_eq!(
+        app.count("SELECT count(*) FROM account_owners").await,
+        owners_before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -805,4 +817,60 @@ async fn the_migrated_schema_is_citus_ready() {
         "{:?}",
         plan.notices()
     );
+}
+
+/// A database migrated before `account_owners` existed gets the table filled from `accounts`,
+/// and the API then finds the accounts through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_owners_are_filled_in_for_existing_accounts() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    let test_db = common::TestDb::create().await;
+    let db = projects::connect(&test_db.url).await.unwrap();
+    let conn = db.connection();
+    projects::migration::Migrator::up(conn, Some(1))
+        .await
+        .unwrap();
+    conn.execute_unprepared(
+        "INSERT INTO users (id, username, password_hash) VALUES (1, 'ada', ''), (2, 'bob', '');
+         INSERT INTO accounts (id, name, domain, subdomain, country_id, owner_id) VALUES
+             (10, 'a', 'a.com', 'a', 250, 1), (11, 'b', 'b.com', 'b', 250, 2),
+             (12, 'c', 'c.com', 'c', 250, 1)",
+    )
+    .await
+    .unwrap();
+    projects::migration::Migrator::up(conn, None).await.unwrap();
+    assert_eq!(
+        projects::ownership::account_ids(&db, 1).await.unwrap(),
+        [10, 12]
+    );
+    assert_eq!(
+        projects::ownership::first_account(&db, 2).await.unwrap(),
+        Some(11)
+    );
+    assert!(projects::ownership::owns(&db, 2, 11).await.unwrap());
+    assert!(!projects::ownership::owns(&db, 2, 10).await.unwrap());
+    let names: Vec<String> = projects::ownership::accounts_of(&db, 1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+
+    // And back: the second migration's down drops only the new table.
+    projects::migration::Migrator::down(conn, Some(1))
+        .await
+        .unwrap();
+    let left = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT to_regclass('account_owners') IS NULL AS gone, \
+                    (SELECT count(*) FROM accounts) AS accounts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(left.try_get::<bool>("", "gone").unwrap());
+    assert_eq!(left.try_get::<i64>("", "accounts").unwrap(), 3);
 }

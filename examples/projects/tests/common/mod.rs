@@ -71,7 +71,7 @@ pub struct App {
     pub base: String,
     pub client: Client,
     pub db: multitenant_sea_orm::TenantDatabase,
-    _test_db: TestDb,
+    _test_db: Option<TestDb>,
 }
 
 impl App {
@@ -85,6 +85,13 @@ impl App {
         if let Some(n) = demo_tenants {
             assert!(projects::seed(&db, n).await.unwrap());
         }
+        let mut app = App::serve(db).await;
+        app._test_db = Some(test_db);
+        app
+    }
+
+    /// Serves the app over `db`, already migrated, on an ephemeral port.
+    pub async fn serve(db: multitenant_sea_orm::TenantDatabase) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = projects::app(db.clone());
@@ -93,7 +100,7 @@ impl App {
             base: format!("http://{addr}"),
             client: Client::new(),
             db,
-            _test_db: test_db,
+            _test_db: None,
         }
     }
 
