@@ -193,6 +193,7 @@ async fn count(conn: &DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// A request on behalf of `tenant`, named in the `x-account-id` header.
 fn as_tenant(
     c: &Client,
     method: reqwest::Method,
@@ -203,136 +204,86 @@ fn as_tenant(
         .header("x-account-id", tenant.to_string())
 }
 
+/// Sends a request and returns its status and body: the body parsed as JSON, `Value::Null` when
+/// it is empty, and its text as a `Value::String` when it is not JSON.
+async fn call(r: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = r.send().await.unwrap();
+    let status = r.status();
+    let bytes = r.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    (status, body)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_stays_in_its_tenant() {
     let (_db, conn, base) = setup().await;
     let c = Client::new();
     use reqwest::Method as M;
+    let req = |method, path: &str, tenant| as_tenant(&c, method, format!("{base}{path}"), tenant);
 
     // List: only the tenant's rows, with pagination, ordering and filters.
     for tenant in 1..=3_i64 {
-        let page: Value = as_tenant(
-            &c,
-            M::GET,
-            format!("{base}/api/projects?order=-id&limit=2"),
-            tenant,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let (_, page) = call(req(M::GET, "/api/projects?order=-id&limit=2", tenant)).await;
         assert_eq!(page["total"], 3);
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[0]["id"], 3);
         assert!(items.iter().all(|p| p["account_id"] == tenant));
-        let filtered: Value = as_tenant(
-            &c,
-            M::GET,
-            format!("{base}/api/projects?name=p2%20of%20{tenant}"),
-            tenant,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let path = format!("/api/projects?name=p2%20of%20{tenant}");
+        let (_, filtered) = call(req(M::GET, &path, tenant)).await;
         assert_eq!(filtered["total"], 1);
         // Another tenant's name matches nothing.
-        let other: Value = as_tenant(
-            &c,
-            M::GET,
-            format!("{base}/api/projects?name=p2%20of%201"),
-            2,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        let (_, other) = call(req(M::GET, "/api/projects?name=p2%20of%201", 2)).await;
         assert_eq!(other["total"], 0);
     }
-    let bad = as_tenant(&c, M::GET, format!("{base}/api/projects?nope=1"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let bad = as_tenant(&c, M::GET, format!("{base}/api/projects?limit=0"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = call(req(M::GET, "/api/projects?nope=1", 1)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(req(M::GET, "/api/projects?limit=0", 1)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Create: the tenant column is set by the library.
-    let r = as_tenant(&c, M::POST, format!("{base}/api/projects"), 2)
-        .json(&json!({"id": 10, "name": "new"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let created: Value = r.json().await.unwrap();
+    let body = json!({"id": 10, "name": "new"});
+    let (status, created) = call(req(M::POST, "/api/projects", 2).json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED);
     assert_eq!(created, json!({"account_id": 2, "id": 10, "name": "new"}));
     // Naming another tenant is refused and writes nothing; naming its own is fine.
-    let r = as_tenant(&c, M::POST, format!("{base}/api/projects"), 2)
-        .json(&json!({"account_id": 1, "id": 11, "name": "sneaky"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = json!({"account_id": 1, "id": 11, "name": "sneaky"});
+    let (status, _) = call(req(M::POST, "/api/projects", 2).json(&body)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         count(&conn, "SELECT count(*) FROM projects WHERE id = 11").await,
         0
     );
-    let r = as_tenant(&c, M::POST, format!("{base}/api/projects"), 2)
-        .json(&json!({"account_id": 2, "id": 12, "name": "own"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    let body = json!({"account_id": 2, "id": 12, "name": "own"});
+    let (status, _) = call(req(M::POST, "/api/projects", 2).json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED);
     // The same id in another tenant is no conflict; in the same tenant it is.
-    let r = as_tenant(&c, M::POST, format!("{base}/api/projects"), 3)
-        .json(&json!({"id": 10, "name": "mine too"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = as_tenant(&c, M::POST, format!("{base}/api/projects"), 3)
-        .json(&json!({"id": 10, "name": "again"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = json!({"id": 10, "name": "mine too"});
+    let (status, _) = call(req(M::POST, "/api/projects", 3).json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let body = json!({"id": 10, "name": "again"});
+    let (status, _) = call(req(M::POST, "/api/projects", 3).json(&body)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
 
     // Retrieve: another tenant's row is a 404, like a missing one.
-    let r = as_tenant(&c, M::GET, format!("{base}/api/projects/10"), 2)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["name"], "new");
+    let (_, project) = call(req(M::GET, "/api/projects/10", 2)).await;
+    assert_eq!(project["name"], "new");
     for (tenant, id) in [(1, 10), (1, 12), (2, 99), (2, "abc".len() as i64 * 100)] {
-        let r = as_tenant(&c, M::GET, format!("{base}/api/projects/{id}"), tenant)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "tenant {tenant} id {id}");
+        let (status, _) = call(req(M::GET, &format!("/api/projects/{id}"), tenant)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "tenant {tenant} id {id}");
     }
-    let r = as_tenant(&c, M::GET, format!("{base}/api/projects/abc"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (status, _) = call(req(M::GET, "/api/projects/abc", 1)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Replace and update: only the tenant's own row changes; another tenant's id is a 404.
-    let r = as_tenant(&c, M::PUT, format!("{base}/api/projects/1"), 1)
-        .json(&json!({"name": "renamed"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let body = json!({"name": "renamed"});
+    let (status, _) = call(req(M::PUT, "/api/projects/1", 1).json(&body)).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(
         count(
             &conn,
@@ -349,25 +300,15 @@ async fn every_operation_stays_in_its_tenant() {
         .await,
         1
     );
-    let r = as_tenant(&c, M::PUT, format!("{base}/api/projects/1"), 1)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = as_tenant(&c, M::PATCH, format!("{base}/api/projects/10"), 1)
-        .json(&json!({"name": "hijack"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = as_tenant(&c, M::PATCH, format!("{base}/api/projects/2"), 3)
-        .json(&json!({"name": "patched"}))
-        .send()
-        .await
-        .unwrap();
+    let (status, _) = call(req(M::PUT, "/api/projects/1", 1).json(&json!({}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json!({"name": "hijack"});
+    let (status, _) = call(req(M::PATCH, "/api/projects/10", 1).json(&body)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let body = json!({"name": "patched"});
+    let (_, patched) = call(req(M::PATCH, "/api/projects/2", 3).json(&body)).await;
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
+        patched,
         json!({"account_id": 3, "id": 2, "name": "patched"})
     );
     assert_eq!(
@@ -379,91 +320,52 @@ async fn every_operation_stays_in_its_tenant() {
         1
     );
     // A row never moves to another tenant.
-    let r = as_tenant(&c, M::PATCH, format!("{base}/api/projects/2"), 3)
-        .json(&json!({"account_id": 1}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = json!({"account_id": 1});
+    let (status, _) = call(req(M::PATCH, "/api/projects/2", 3).json(&body)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
         count(&conn, "SELECT count(*) FROM projects WHERE account_id = 1").await,
         3
     );
 
     // Foreign keys are tenant-local: a task may only name a project of its own tenant.
-    let r = as_tenant(&c, M::POST, format!("{base}/api/tasks"), 2)
-        .json(&json!({"project_id": 12, "name": "t", "done": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = as_tenant(&c, M::POST, format!("{base}/api/tasks"), 1)
-        .json(&json!({"project_id": 12, "name": "t", "done": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        r.json::<Value>().await.unwrap()["error"]["code"],
-        "invalid_reference"
-    );
-    let r = as_tenant(&c, M::POST, format!("{base}/api/tasks"), 2)
-        .json(&json!({"project_id": 12, "name": "", "done": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json!({"project_id": 12, "name": "t", "done": false});
+    let (status, _) = call(req(M::POST, "/api/tasks", 2).json(&body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, error) = call(req(M::POST, "/api/tasks", 1).json(&body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["error"]["code"], "invalid_reference");
+    let body = json!({"project_id": 12, "name": "", "done": false});
+    let (status, _) = call(req(M::POST, "/api/tasks", 2).json(&body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Delete: another tenant's id is a 404 and deletes nothing; the hook guards tasks.
-    let r = as_tenant(&c, M::DELETE, format!("{base}/api/projects/12"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = as_tenant(&c, M::DELETE, format!("{base}/api/projects/3"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, _) = call(req(M::DELETE, "/api/projects/12", 1)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(req(M::DELETE, "/api/projects/3", 1)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         count(&conn, "SELECT count(*) FROM projects WHERE id = 3").await,
         2
     );
-    let task_id = count(&conn, "SELECT max(id) FROM tasks").await;
-    let r = as_tenant(&c, M::DELETE, format!("{base}/api/tasks/{task_id}"), 2)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = as_tenant(&c, M::DELETE, format!("{base}/api/tasks/{task_id}"), 2)
-        .header("x-admin", "1")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let task = format!(
+        "/api/tasks/{}",
+        count(&conn, "SELECT max(id) FROM tasks").await
+    );
+    let (status, _) = call(req(M::DELETE, &task, 2)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(req(M::DELETE, &task, 2).header("x-admin", "1")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 
     // Read-only mount.
-    let r = as_tenant(&c, M::POST, format!("{base}/api/ro"), 1)
-        .json(&json!({"id": 50, "name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
-    let r = as_tenant(&c, M::GET, format!("{base}/api/ro/1"), 1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let body = json!({"id": 50, "name": "x"});
+    let (status, _) = call(req(M::POST, "/api/ro", 1).json(&body)).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    let (status, _) = call(req(M::GET, "/api/ro/1", 1)).await;
+    assert_eq!(status, StatusCode::OK);
 
     // OpenAPI describes the routes.
-    let doc: Value = c
-        .get(format!("{base}/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, doc) = call(c.get(format!("{base}/api/openapi.json"))).await;
     assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
     assert!(doc["paths"]["/api/projects/{id}"]["patch"].is_object());
     assert!(doc["paths"]["/api/ro/{id}"]["patch"].is_null());
@@ -518,17 +420,11 @@ async fn malformed_bodies_are_4xx_and_write_nothing() {
         ),
     ];
     for (i, (req, status)) in cases.into_iter().enumerate() {
-        let r = req
+        let req = req
             .header("x-account-id", "1")
-            .header("content-type", "application/json")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), status, "case {i}");
-        let body: Value = r
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("case {i}: not JSON: {e}"));
+            .header("content-type", "application/json");
+        let (got, body) = call(req).await;
+        assert_eq!(got, status, "case {i}");
         assert!(body["error"]["code"].is_string(), "case {i}: {body}");
     }
     assert_eq!(count(&conn, "SELECT count(*) FROM projects").await, before);
@@ -541,8 +437,8 @@ async fn malformed_bodies_are_4xx_and_write_nothing() {
         0
     );
     // No tenant: the layer answers, the handler never runs.
-    let r = c.get(format!("{base}/api/projects")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (status, _) = call(c.get(format!("{base}/api/projects"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -574,14 +470,9 @@ async fn concurrent_requests_over_many_tenants_see_only_their_rows() {
             } else {
                 (format!("/api/projects/{}", i % 3 + 1), true)
             };
-            let r = c
-                .get(format!("{base}{path}"))
-                .header("x-account-id", tenant.to_string())
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::OK);
-            let body: Value = r.json().await.unwrap();
+            let url = format!("{base}{path}");
+            let (status, body) = call(as_tenant(&c, reqwest::Method::GET, url, tenant)).await;
+            assert_eq!(status, StatusCode::OK);
             let rows = if single {
                 vec![body]
             } else {
