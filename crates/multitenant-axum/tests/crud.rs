@@ -2,12 +2,11 @@
 //! operation stays inside the request's tenant.
 #![allow(unreachable_pub)] // entity modules are private to this test
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::routing::get;
 use multitenant::Schema;
 use multitenant_axum::{Crud, CrudApi, Header, Operation, TenantLayer, TenantRejection};
 use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase};
+use multitenant_test_support::TestDatabase;
 use reqwest::{Client, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -66,63 +65,6 @@ mod tasks {
     }
 }
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database, dropped when the test ends.
-struct TestDb {
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn create() -> TestDb {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "mt_axum_{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let admin = Database::connect(admin_url()).await.unwrap();
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let base = admin_url();
-        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-        TestDb { name, url }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let url = admin_url();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                }
-            });
-        })
-        .join()
-        .unwrap();
-    }
-}
-
 const DDL: &str = "
 CREATE TABLE projects (account_id bigint NOT NULL, id bigint NOT NULL, name text NOT NULL,
     PRIMARY KEY (account_id, id));
@@ -132,8 +74,8 @@ CREATE TABLE tasks (account_id bigint NOT NULL, id bigserial, project_id bigint 
     FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id));
 ";
 
-async fn setup() -> (TestDb, DatabaseConnection, String) {
-    let db = TestDb::create().await;
+async fn setup() -> (TestDatabase, DatabaseConnection, String) {
+    let db = TestDatabase::create("mt_axum").await;
     let conn = Database::connect(&db.url).await.unwrap();
     conn.execute_unprepared(DDL).await.unwrap();
     // Three tenants with the same project ids.

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use multitenant::{Schema, Scoper};
 use multitenant_sqlx::TenantPool;
-use sqlx::{Connection, PgConnection, PgPool};
+use multitenant_test_support::TestDatabase;
+use sqlx::PgPool;
 
 const DDL: &str = "
 CREATE TABLE projects (account_id bigint NOT NULL, id bigint NOT NULL, name text NOT NULL, PRIMARY KEY (account_id, id));
@@ -16,19 +17,6 @@ INSERT INTO projects SELECT a, p, 'project ' || p FROM generate_series(1, 3) a, 
 INSERT INTO tasks SELECT a, t, 1 + t % 100, 'task ' || t, t % 2 = 0 FROM generate_series(1, 3) a, generate_series(1, 1000) t;
 ANALYZE;
 ";
-
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-async fn admin(sql: String) {
-    let mut c = PgConnection::connect(&admin_url()).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut c)
-        .await
-        .unwrap();
-}
 
 /// Runs bare and scoped alternately, `n` pairs, and prints the medians and the median of the
 /// per-pair differences (robust against load from other processes).
@@ -74,13 +62,11 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let name = format!("mt_sqlx_bench_{}", std::process::id());
-    rt.block_on(admin(format!("CREATE DATABASE {name}")));
-    let url = format!("{}/{name}", admin_url().rsplit_once('/').unwrap().0);
+    let database = rt.block_on(TestDatabase::create("mt_sqlx_bench"));
     let pool = rt.block_on(async {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(1)
-            .connect(&url)
+            .connect(&database.url)
             .await
             .unwrap();
         sqlx::raw_sql(DDL).execute(&pool).await.unwrap();
@@ -179,7 +165,7 @@ fn bench(c: &mut Criterion) {
     );
 
     rt.block_on(pool.close());
-    rt.block_on(admin(format!("DROP DATABASE {name} WITH (FORCE)")));
+    drop(database);
 }
 
 criterion_group! {

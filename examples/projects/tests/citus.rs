@@ -8,6 +8,7 @@
 mod common;
 
 use common::App;
+use multitenant_test_support::{drop_database, unique_name, with_database, with_host};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -20,22 +21,6 @@ fn citus_url() -> Option<String> {
         );
     }
     url
-}
-
-/// `url` with its host:port and database replaced.
-fn url_of(url: &str, host_port: Option<&str>, database: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a URL");
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let query = path.split_once('?').map(|(_, q)| q);
-    let authority = match (host_port, authority.rsplit_once('@')) {
-        (Some(hp), Some((user, _))) => format!("{user}@{hp}"),
-        (Some(hp), None) => hp.to_owned(),
-        (None, _) => authority.to_owned(),
-    };
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{database}?{q}"),
-        None => format!("{scheme}://{authority}/{database}"),
-    }
 }
 
 async fn exec(conn: &DatabaseConnection, sql: &str) {
@@ -89,15 +74,13 @@ impl ClusterDb {
             .unwrap();
         coordinator.close().await.ok();
 
-        let name = format!("mt_projects_citus_{}", uuid::Uuid::new_v4().simple());
-        let mut nodes = vec![url_of(citus_url, None, "postgres")];
-        nodes.extend(
-            workers
-                .iter()
-                .map(|(host, port)| url_of(citus_url, Some(&format!("{host}:{port}")), "postgres")),
-        );
+        let name = unique_name("mt_projects_citus");
+        let mut nodes = vec![with_database(citus_url, "postgres")];
+        nodes.extend(workers.iter().map(|(host, port)| {
+            with_database(&with_host(citus_url, &format!("{host}:{port}")), "postgres")
+        }));
         let db = ClusterDb {
-            url: url_of(citus_url, None, &name),
+            url: with_database(citus_url, &name),
             name,
             nodes,
         };
@@ -107,7 +90,7 @@ impl ClusterDb {
                 .expect("connect to a node");
             exec(&admin, &format!("CREATE DATABASE {}", db.name)).await;
             admin.close().await.ok();
-            let conn = Database::connect(url_of(node, None, &db.name))
+            let conn = Database::connect(with_database(node, &db.name))
                 .await
                 .unwrap();
             exec(&conn, "CREATE EXTENSION citus").await;
@@ -130,26 +113,7 @@ impl ClusterDb {
 
 impl Drop for ClusterDb {
     fn drop(&mut self) {
-        let (name, nodes) = (self.name.clone(), self.nodes.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                for node in nodes {
-                    if let Ok(admin) = Database::connect(node.as_str()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .await;
-                    }
-                }
-            });
-        })
-        .join()
-        .unwrap();
+        drop_database(&self.nodes, &self.name);
     }
 }
 

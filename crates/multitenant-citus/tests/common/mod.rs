@@ -1,14 +1,14 @@
 //! A database of its own for each test, dropped afterwards.
 #![allow(dead_code, unreachable_pub)]
 
+use std::ops::Deref;
+
 use multitenant::Schema;
+use multitenant_test_support::TestDatabase;
+#[allow(unused_imports)] // only the Citus tests drop what they made with it
+pub use multitenant_test_support::clean_up;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
 
 /// The sample domain's schema.
 pub fn schema() -> Schema {
@@ -64,39 +64,22 @@ INSERT INTO tasks (account_id, id, project_id, name, done) VALUES
     (1, 1, 1, 'Plan', false), (1, 2, 1, 'Ship', true), (2, 3, 2, 'Hire', false), (2, 4, 2, 'Sell', true);
 ";
 
-/// A fresh database on the server at `server_url`; dropped when this value is.
+/// A fresh database; dropped when this value is. Its name and URL are those of the
+/// [`TestDatabase`].
 pub struct TestDb {
-    pub name: String,
-    pub url: String,
+    pub database: TestDatabase,
     pub pool: PgPool,
-    server_url: String,
 }
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        TestDb::on(&database_url()).await
-    }
-
-    pub async fn on(server_url: &str) -> TestDb {
-        let name = format!("mt_citus_{}", uuid::Uuid::new_v4().simple());
-        let admin = PgPool::connect(server_url).await.expect("connect");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .expect("create database");
-        admin.close().await;
-        let url = with_database(server_url, &name);
+        let database = TestDatabase::create("mt_citus").await;
         let pool = PgPoolOptions::new()
             .max_connections(2)
-            .connect(&url)
+            .connect(&database.url)
             .await
             .expect("connect");
-        TestDb {
-            name,
-            url,
-            pool,
-            server_url: server_url.to_owned(),
-        }
+        TestDb { database, pool }
     }
 
     pub async fn run(&self, sql: &str) {
@@ -133,42 +116,10 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        clean_up(
-            &self.server_url,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
+impl Deref for TestDb {
+    type Target = TestDatabase;
+
+    fn deref(&self) -> &TestDatabase {
+        &self.database
     }
-}
-
-/// Runs `sql` on `url` from a thread of its own: a `Drop` runs inside the test's runtime, which
-/// cannot be blocked on.
-pub fn clean_up(url: &str, sql: &str) {
-    let (url, sql) = (url.to_owned(), sql.to_owned());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
-            if let Ok(admin) = PgPool::connect(&url).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&admin)
-                    .await;
-                admin.close().await;
-            }
-        });
-    })
-    .join()
-    .ok();
-}
-
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    format!("{base}/{name}{query}")
 }

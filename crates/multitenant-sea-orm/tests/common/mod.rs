@@ -5,6 +5,7 @@ pub mod entities;
 
 use multitenant::Schema;
 use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase};
+use multitenant_test_support::TestDatabase;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, FromQueryResult, Statement};
 
 use entities::*;
@@ -56,11 +57,6 @@ INSERT INTO tasks (account_id, id, project_id, name, done)
     FROM generate_series(1, 3) a, (VALUES (1, 1, false), (2, 1, true), (3, 2, false)) v (id, p, done);
 ";
 
-pub fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
 /// The schema of the sample domain, declared on its entities.
 pub fn schema() -> Schema {
     Schema::builder()
@@ -76,7 +72,7 @@ pub fn schema() -> Schema {
 
 /// A database of its own for one test; dropped when this value is, even if the test panics.
 pub struct TestDb {
-    pub name: String,
+    pub database: TestDatabase,
     pub db: TenantDatabase,
     /// A bare connection, for setting up and for checking what really is in the tables.
     pub bare: DatabaseConnection,
@@ -84,21 +80,16 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        let name = format!("mt_sea_orm_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(database_url()).await.expect("connect");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        admin.close().await.ok();
-        let url = with_database(&database_url(), &name);
-        let bare = Database::connect(url.as_str()).await.expect("connect");
-        bare.execute_unprepared(DDL).await.expect("create tables");
-        bare.execute_unprepared(SEED).await.expect("seed");
-        let db = TenantDatabase::connect(url.as_str(), schema())
+        let database = TestDatabase::create("mt_sea_orm").await;
+        let bare = Database::connect(database.url.as_str())
             .await
             .expect("connect");
-        TestDb { name, db, bare }
+        bare.execute_unprepared(DDL).await.expect("create tables");
+        bare.execute_unprepared(SEED).await.expect("seed");
+        let db = TenantDatabase::connect(database.url.as_str(), schema())
+            .await
+            .expect("connect");
+        TestDb { database, db, bare }
     }
 
     /// Every row of `table` as `(account_id, id, <column>)` text, read without scoping.
@@ -134,38 +125,6 @@ impl TestDb {
 #[derive(Debug, FromQueryResult)]
 struct JsonRow {
     row: String,
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let url = database_url();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(url.as_str()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join()
-        .ok();
-    }
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    format!("{base}/{name}{query}")
 }
 
 /// A row of a tenant table, known by its key `(account_id, id)`.

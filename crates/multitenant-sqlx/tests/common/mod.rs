@@ -2,71 +2,37 @@
 #![allow(unreachable_pub)] // shared by the test binaries, not a public API
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::Deref;
 
 use multitenant::{Schema, Scoper};
 use multitenant_sqlx::TenantPool;
-use sqlx::{Connection, PgConnection, PgPool};
+use multitenant_test_support::TestDatabase;
+use sqlx::PgPool;
 
-pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A database created for one test and dropped when the value is dropped.
+/// A database created for one test and dropped when the value is dropped; its name and URL are
+/// those of the [`TestDatabase`].
 pub struct TestDb {
-    pub name: String,
-    pub url: String,
+    pub database: TestDatabase,
     pub pool: PgPool,
 }
 
 impl TestDb {
     pub async fn create(ddl: &str) -> TestDb {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "mt_sqlx_{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let mut admin = PgConnection::connect(&admin_url()).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let url = format!("{}/{name}", admin_url().rsplit_once('/').unwrap().0);
-        let pool = PgPool::connect(&url).await.unwrap();
+        let database = TestDatabase::create("mt_sqlx").await;
+        let pool = PgPool::connect(&database.url).await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.to_owned()))
             .execute(&pool)
             .await
             .unwrap();
-        TestDb { name, url, pool }
+        TestDb { database, pool }
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut admin)
-                    .await;
-                }
-            });
-        })
-        .join()
-        .unwrap();
+impl Deref for TestDb {
+    type Target = TestDatabase;
+
+    fn deref(&self) -> &TestDatabase {
+        &self.database
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use multitenant_test_support::TestDatabase;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 
@@ -43,23 +44,6 @@ pub(crate) const TABLES: &[(&str, Option<&str>)] = &[
 /// on such a copy is not what a set of tenants should see.)
 pub(crate) const COPIES: &[(&str, &[i64])] = &[("t1", &[1]), ("t2", &[2])];
 
-fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
 /// Runs `test` against a fresh database holding the oracle data, and drops the database
 /// afterwards whether `test` passed or panicked.
 pub(crate) async fn with_oracle_db<F, Fut>(test: F)
@@ -67,28 +51,16 @@ where
     F: FnOnce(PgConnection) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let url = database_url();
-    let name = format!("mt_core_oracle_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&url).await.expect("connect");
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
+    let database = TestDatabase::create("mt_core_oracle").await;
+    let mut conn = PgConnection::connect(&database.url)
         .await
-        .expect("create database");
-    let outcome = async {
-        let mut conn = PgConnection::connect(&with_database(&url, &name))
-            .await
-            .expect("connect to the oracle database");
-        tokio::spawn(async move {
-            load(&mut conn).await;
-            test(conn).await
-        })
-        .await
-    }
+        .expect("connect to the oracle database");
+    let outcome = tokio::spawn(async move {
+        load(&mut conn).await;
+        test(conn).await
+    })
     .await;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-        .execute(&mut admin)
-        .await
-        .expect("drop database");
+    drop(database);
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }

@@ -1,22 +1,15 @@
 //! The real app on 127.0.0.1 over a fresh PostgreSQL database, dropped when the test ends.
 #![allow(dead_code, unreachable_pub)] // each test binary uses part of it
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::Deref;
 
+use multitenant_test_support::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database, dropped on drop.
-pub struct TestDb {
-    pub name: String,
-    pub url: String,
-}
+/// A fresh database, dropped on drop; its name and URL are those of the [`TestDatabase`].
+pub struct TestDb(TestDatabase);
 
 impl TestDb {
     /// A fresh database, created the way the app creates it on first start.
@@ -29,40 +22,15 @@ impl TestDb {
 
     /// A unique database name that does not exist yet (dropped on drop if something creates it).
     pub fn unique() -> TestDb {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let name = format!(
-            "mt_projects_{}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let base = admin_url();
-        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-        TestDb { name, url }
+        TestDb(TestDatabase::reserve("mt_projects"))
     }
 }
 
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(admin) = Database::connect(admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                }
-            });
-        })
-        .join()
-        .unwrap();
+impl Deref for TestDb {
+    type Target = TestDatabase;
+
+    fn deref(&self) -> &TestDatabase {
+        &self.0
     }
 }
 

@@ -1,0 +1,241 @@
+//! The test databases shared by the workspace's tests: a PostgreSQL database of its own for each
+//! test, under a name no other test picks, dropped when the test is done with it, also when the
+//! test panicked.
+//!
+//! The databases live on the server [`server_url`] names (`DATABASE_URL`). A test keeps its
+//! [`TestDatabase`] alive for as long as it uses the database and connects to it with its own
+//! client through [`TestDatabase::url`]:
+//!
+//! ```no_run
+//! use multitenant_test_support::TestDatabase;
+//!
+//! # async fn f() {
+//! let database = TestDatabase::create("mt_example").await;
+//! let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+//! // ... the test ...
+//! # drop(pool);
+//! // `database` is dropped here, and the database with it.
+//! # }
+//! ```
+
+use std::fmt;
+
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+
+/// The server the tests create their databases on: `DATABASE_URL`, else
+/// `postgres://postgres@127.0.0.1:5432/postgres`.
+///
+/// ```no_run
+/// let url = multitenant_test_support::server_url();
+/// # let _ = url;
+/// ```
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// `prefix`, an underscore and a random UUID: a name no other test picks. With a lowercase
+/// identifier as `prefix` it serves unquoted as the name of a database or a schema.
+///
+/// ```
+/// let name = multitenant_test_support::unique_name("mt_example");
+/// assert!(name.starts_with("mt_example_"));
+/// assert_ne!(name, multitenant_test_support::unique_name("mt_example"));
+/// ```
+pub fn unique_name(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A database on the server at [`server_url`] that belongs to one test; dropped (`WITH (FORCE)`,
+/// closing whatever connections are still open) when this value is.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The database's name, usable unquoted in SQL.
+    pub name: String,
+    /// The URL of the database: [`server_url`] naming this database instead.
+    pub url: String,
+    server_url: String,
+}
+
+impl TestDatabase {
+    /// Creates a new database whose name starts with `prefix` (see [`unique_name`]).
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be reached or does not create the database.
+    ///
+    /// ```no_run
+    /// # async fn f() {
+    /// let database = multitenant_test_support::TestDatabase::create("mt_example").await;
+    /// # let _ = database;
+    /// # }
+    /// ```
+    pub async fn create(prefix: &str) -> TestDatabase {
+        let database = TestDatabase::reserve(prefix);
+        let mut admin = PgConnection::connect(&database.server_url)
+            .await
+            .expect("connect to the test server");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", database.name)))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        admin.close().await.ok();
+        database
+    }
+
+    /// A name and URL for a database that does not exist yet, for a test in which the code under
+    /// test creates it. It is dropped with this value all the same, if it was created.
+    ///
+    /// ```no_run
+    /// let database = multitenant_test_support::TestDatabase::reserve("mt_example");
+    /// // ... the code under test creates the database at `database.url` ...
+    /// # let _ = database;
+    /// ```
+    pub fn reserve(prefix: &str) -> TestDatabase {
+        let server_url = server_url();
+        let name = unique_name(prefix);
+        TestDatabase {
+            url: with_database(&server_url, &name),
+            name,
+            server_url,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        drop_database(&[&self.server_url], &self.name);
+    }
+}
+
+/// Drops the database `name`, if it exists, on each of the servers at `server_urls`
+/// (`WITH (FORCE)`), the way [`clean_up`] runs a statement: usable in `Drop`, errors ignored.
+///
+/// ```no_run
+/// let nodes = ["postgres://postgres@127.0.0.1:9700/postgres", "postgres://postgres@127.0.0.1:9701/postgres"];
+/// multitenant_test_support::drop_database(&nodes, "mt_example_0");
+/// ```
+pub fn drop_database<S: AsRef<str>>(server_urls: &[S], name: &str) {
+    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+    for url in server_urls {
+        clean_up(url.as_ref(), &sql);
+    }
+}
+
+/// Runs `sql` on the database at `url` and waits for it, ignoring any error, from a thread of its
+/// own with a runtime of its own: a `Drop` runs inside the test's runtime, which it cannot block
+/// on.
+///
+/// ```no_run
+/// let url = multitenant_test_support::server_url();
+/// multitenant_test_support::clean_up(&url, "DROP SCHEMA IF EXISTS mt_example_0 CASCADE");
+/// ```
+pub fn clean_up(url: &str, sql: &str) {
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(async {
+            if let Ok(mut conn) = PgConnection::connect(&url).await {
+                let _ = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                conn.close().await.ok();
+            }
+        });
+    })
+    .join()
+    .ok();
+}
+
+/// `url` naming the database `database` instead of its own; the server, the user and the query
+/// string stay.
+///
+/// # Panics
+///
+/// When `url` has no `scheme://`.
+///
+/// ```
+/// use multitenant_test_support::with_database;
+///
+/// assert_eq!(
+///     with_database("postgres://postgres@127.0.0.1:9700/citus?sslmode=disable", "mt_example_0"),
+///     "postgres://postgres@127.0.0.1:9700/mt_example_0?sslmode=disable",
+/// );
+/// assert_eq!(with_database("postgres://db.test", "app"), "postgres://db.test/app");
+/// ```
+pub fn with_database(url: &str, database: &str) -> String {
+    Url {
+        database,
+        ..Url::parse(url)
+    }
+    .to_string()
+}
+
+/// `url` with `host_port` (`host:port`) as its server; the user, the database and the query
+/// string stay.
+///
+/// # Panics
+///
+/// When `url` has no `scheme://`.
+///
+/// ```
+/// use multitenant_test_support::with_host;
+///
+/// assert_eq!(
+///     with_host("postgres://postgres@127.0.0.1:9700/citus?sslmode=disable", "worker-1:9701"),
+///     "postgres://postgres@worker-1:9701/citus?sslmode=disable",
+/// );
+/// assert_eq!(with_host("postgres://127.0.0.1/app", "db.test:5433"), "postgres://db.test:5433/app");
+/// ```
+pub fn with_host(url: &str, host_port: &str) -> String {
+    let url = Url::parse(url);
+    let authority = match url.authority.rsplit_once('@') {
+        Some((user, _)) => format!("{user}@{host_port}"),
+        None => host_port.to_owned(),
+    };
+    Url {
+        authority: &authority,
+        ..url
+    }
+    .to_string()
+}
+
+/// A database URL in its parts: `scheme://authority/database?query`.
+struct Url<'a> {
+    scheme: &'a str,
+    authority: &'a str,
+    database: &'a str,
+    query: Option<&'a str>,
+}
+
+impl<'a> Url<'a> {
+    fn parse(url: &'a str) -> Url<'a> {
+        let (rest, query) = match url.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (url, None),
+        };
+        let (scheme, rest) = rest
+            .split_once("://")
+            .unwrap_or_else(|| panic!("not a database URL: {url}"));
+        let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+        Url {
+            scheme,
+            authority,
+            database,
+            query,
+        }
+    }
+}
+
+impl fmt::Display for Url<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}/{}", self.scheme, self.authority, self.database)?;
+        match self.query {
+            Some(query) => write!(f, "?{query}"),
+            None => Ok(()),
+        }
+    }
+}
