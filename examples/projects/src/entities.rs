@@ -184,7 +184,7 @@ pub mod accounts {
         pub name: String,
         /// The customer's domain.
         pub domain: String,
-        /// Unique subdomain.
+        /// Subdomain (a label, not used to route requests).
         pub subdomain: String,
         /// The account's country (a reference row).
         pub country_id: i64,
