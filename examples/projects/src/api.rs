@@ -256,7 +256,7 @@ pub struct NewAccount {
     pub name: String,
     /// The customer's domain.
     pub domain: String,
-    /// Subdomain.
+    /// Subdomain: unique across accounts, compared without case (409 when taken).
     pub subdomain: String,
     /// A country id from `GET /api/countries`.
     pub country_id: i64,
@@ -424,7 +424,9 @@ async fn list_accounts(
 
 /// Creates an account owned by the caller.
 #[utoipa::path(post, path = "/api/accounts", request_body = NewAccount, security(("bearer" = [])),
-    responses((status = 201, body = accounts::Model), (status = 401), (status = 422, description = "invalid field or unknown country")))]
+    responses((status = 201, body = accounts::Model), (status = 401),
+              (status = 409, description = "subdomain taken"),
+              (status = 422, description = "invalid field or unknown country")))]
 async fn create_account(
     State(db): State<TenantDatabase>,
     User(user): User,
@@ -446,12 +448,18 @@ async fn create_account(
         subdomain: new.subdomain.trim().to_owned(),
         country_id: new.country_id,
     };
+    let subdomain = fields.subdomain.clone();
     let account = ownership::create_account(&db, user, fields)
         .await
         .map_err(|e| match e.sql_err() {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 invalid("country_id", "is not a country from GET /api/countries")
             }
+            Some(SqlErr::UniqueConstraintViolation(_)) => TenantRejection::new(
+                StatusCode::CONFLICT,
+                "subdomain_taken",
+                format!("the subdomain `{subdomain}` is taken"),
+            ),
             _ => db_error(&e),
         })?;
     Ok((StatusCode::CREATED, Json(account)))

@@ -9,7 +9,7 @@ use multitenant_sea_orm::SchemaFromEntities;
 
 /// The tenant layout of the app, stated once, from the entities: `accounts` is the tenant root,
 /// `managers`, `projects`, `project_managers` and `tasks` are tenant tables, `countries`, `users`,
-/// `api_tokens` and `account_owners` are shared.
+/// `api_tokens`, `account_owners` and `account_subdomains` are shared.
 ///
 /// ```
 /// let schema = projects::entities::schema();
@@ -27,6 +27,7 @@ pub fn schema() -> Schema {
         .reference_entity::<users::Entity>()
         .reference_entity::<api_tokens::Entity>()
         .reference_entity::<account_owners::Entity>()
+        .reference_entity::<account_subdomains::Entity>()
         .build()
         .expect("the entities describe a valid schema")
 }
@@ -157,6 +158,38 @@ pub mod account_owners {
     impl multitenant_sea_orm::ReferenceEntity for Entity {}
 }
 
+/// Which account holds which subdomain: a shared (reference) table whose primary key makes
+/// subdomains unique across all accounts, which a unique index on `accounts` cannot do once the
+/// table is sharded by `id`. Subdomains are kept lowercased here; a row is written in the same
+/// transaction as the account it names.
+pub mod account_subdomains {
+    use sea_orm::entity::prelude::*;
+
+    /// Account `account_id` holds `subdomain`.
+    ///
+    /// ```
+    /// let s = projects::entities::account_subdomains::Model { subdomain: "acme".into(), account_id: 7 };
+    /// assert_eq!(s.account_id, 7);
+    /// ```
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_subdomains")]
+    pub struct Model {
+        /// The subdomain, lowercased.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subdomain: String,
+        /// The account (a tenant key).
+        pub account_id: i64,
+    }
+
+    /// No relations are navigated from subdomains.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl multitenant_sea_orm::ReferenceEntity for Entity {}
+}
+
 /// Accounts: the tenants. The tenant root: its tenant column is its own `id`.
 pub mod accounts {
     use sea_orm::entity::prelude::*;
@@ -184,7 +217,7 @@ pub mod accounts {
         pub name: String,
         /// The customer's domain.
         pub domain: String,
-        /// Subdomain (a label, not used to route requests).
+        /// Subdomain, unique across accounts regardless of case (see [`super::account_subdomains`]).
         pub subdomain: String,
         /// The account's country (a reference row).
         pub country_id: i64,

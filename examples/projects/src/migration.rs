@@ -22,7 +22,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTables), Box::new(AccountOwners)]
+        vec![
+            Box::new(CreateTables),
+            Box::new(AccountOwners),
+            Box::new(AccountSubdomains),
+        ]
     }
 }
 
@@ -99,11 +103,12 @@ const TABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The tenant layout as the first migration left it. A migration describes the tables that
-/// exist when it runs, not the ones later migrations add, so this is written out rather than
-/// taken from the entities.
-fn first_schema() -> multitenant::Schema {
-    multitenant::Schema::builder()
+/// The tenant layout as migration `step` (1-based) leaves it. A migration describes the tables
+/// that exist when it runs, not the ones later migrations add, so this is written out rather
+/// than taken from the entities; the last step matches [`crate::entities::schema`] (a test
+/// checks).
+fn schema_after(step: usize) -> multitenant::Schema {
+    let mut builder = multitenant::Schema::builder()
         .tenant_root("accounts", "id")
         .tenant_table("managers", "account_id")
         .tenant_table("projects", "account_id")
@@ -111,9 +116,14 @@ fn first_schema() -> multitenant::Schema {
         .tenant_table("tasks", "account_id")
         .reference_table("countries")
         .reference_table("users")
-        .reference_table("api_tokens")
-        .build()
-        .expect("a valid schema")
+        .reference_table("api_tokens");
+    if step >= 2 {
+        builder = builder.reference_table("account_owners");
+    }
+    if step >= 3 {
+        builder = builder.reference_table("account_subdomains");
+    }
+    builder.build().expect("a valid schema")
 }
 
 /// Makes the tables of `schema` Citus-ready and, on a Citus coordinator, distributes them (a
@@ -167,7 +177,7 @@ impl MigrationTrait for CreateTables {
             values.join(", ")
         ))
         .await?;
-        distribute(manager, &first_schema()).await
+        distribute(manager, &schema_after(1)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -204,7 +214,7 @@ impl MigrationTrait for AccountOwners {
                 PRIMARY KEY (user_id, account_id))",
         )
         .await?;
-        distribute(manager, &crate::entities::schema()).await?;
+        distribute(manager, &schema_after(2)).await?;
         db.execute_unprepared(
             "INSERT INTO account_owners (user_id, account_id) SELECT owner_id, id FROM accounts",
         )
@@ -218,5 +228,73 @@ impl MigrationTrait for AccountOwners {
             .execute_unprepared("DROP TABLE IF EXISTS account_owners")
             .await?;
         Ok(())
+    }
+}
+
+/// `account_subdomains`: subdomains made unique across accounts by a shared table (on Citus a
+/// unique index on the sharded `accounts` could only be unique per account). Existing accounts
+/// are copied in; where several share a subdomain, the oldest keeps it.
+struct AccountSubdomains;
+
+impl MigrationName for AccountSubdomains {
+    fn name(&self) -> &str {
+        "m20261126_000003_account_subdomains"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AccountSubdomains {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(
+            "CREATE TABLE account_subdomains (
+                subdomain text PRIMARY KEY CHECK (subdomain = lower(subdomain)),
+                account_id bigint NOT NULL)",
+        )
+        .await?;
+        distribute(manager, &schema_after(3)).await?;
+        db.execute_unprepared(
+            "INSERT INTO account_subdomains (subdomain, account_id)
+             SELECT DISTINCT ON (lower(subdomain)) lower(subdomain), id FROM accounts
+             ORDER BY lower(subdomain), id",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP TABLE IF EXISTS account_subdomains")
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The last migration leaves the tables the entities describe.
+    #[test]
+    fn the_last_migration_matches_the_entities() {
+        use sea_orm_migration::MigratorTrait;
+        let last = super::schema_after(super::Migrator::migrations().len());
+        let entities = crate::entities::schema();
+        let tenant = |s: &multitenant::Schema| {
+            let mut t: Vec<String> = s
+                .tenant_tables()
+                .map(|(name, column)| format!("{name}:{column}"))
+                .collect();
+            t.sort();
+            t
+        };
+        let reference = |s: &multitenant::Schema| {
+            let mut t: Vec<String> = s.reference_tables().map(|n| n.to_string()).collect();
+            t.sort();
+            t
+        };
+        assert_eq!(tenant(&last), tenant(&entities));
+        assert_eq!(reference(&last), reference(&entities));
+        assert_eq!(reference(&last).len(), 5);
+        assert_eq!(last.root(), entities.root());
     }
 }

@@ -1,6 +1,6 @@
 //! Accounts and who owns them. An account row lives with its tenant's data (on Citus, in the
-//! shard of its own id); the record of who owns it lives in `account_owners`, a table every
-//! tenant shares. So a caller's accounts are found by one lookup in that table, and each account
+//! shard of its own id); the record of who owns it lives in `account_owners`, and its subdomain
+//! in `account_subdomains`, tables every tenant shares. So a caller's accounts are found by one lookup in that table, and each account
 //! is then read on its own tenant's connection: no statement here asks every shard.
 
 use multitenant_sea_orm::TenantDatabase;
@@ -9,7 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 
-use crate::entities::{account_owners, accounts};
+use crate::entities::{account_owners, account_subdomains, accounts};
 
 /// The fields of a new account.
 ///
@@ -31,8 +31,10 @@ pub struct AccountFields {
     pub country_id: i64,
 }
 
-/// Creates an account owned by `owner`: the account and its ownership in one transaction. A new
-/// tenant has no key until its row exists, so this is the one write that runs unscoped.
+/// Creates an account owned by `owner`: the account, its ownership and its subdomain in one
+/// transaction, so a taken subdomain (compared without case) fails with a unique violation and
+/// leaves nothing behind. A new tenant has no key until its row exists, so this is the one write
+/// that runs unscoped.
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), sea_orm::DbErr> {
@@ -49,6 +51,7 @@ pub async fn create_account(
     owner: i64,
     fields: AccountFields,
 ) -> Result<accounts::Model, DbErr> {
+    let subdomain = fields.subdomain.to_lowercase();
     let txn = db.unscoped().begin().await?;
     let account = accounts::ActiveModel {
         name: Set(fields.name),
@@ -62,6 +65,12 @@ pub async fn create_account(
     .await?;
     account_owners::ActiveModel {
         user_id: Set(owner),
+        account_id: Set(account.id),
+    }
+    .insert(&txn)
+    .await?;
+    account_subdomains::ActiveModel {
+        subdomain: Set(subdomain),
         account_id: Set(account.id),
     }
     .insert(&txn)

@@ -182,6 +182,17 @@ async fn accounts_belong_to_their_owner() {
     // Bad input: typed errors, nothing written.
     let before = app.count("SELECT count(*) FROM accounts").await;
     let owners_before = app.count("SELECT count(*) FROM account_owners").await;
+    let subdomains_before = app.count("SELECT count(*) FROM account_subdomains").await;
+    assert_eq!(subdomains_before, 3);
+    // A subdomain is unique across accounts, whatever the case: 409, and the account it would
+    // have created is rolled back with it.
+    let (status, body) = app
+        .send(app.req(Method::POST, "/api/accounts", &bob, None).json(
+            &json!({"name": "copy", "domain": "copy.com", "subdomain": " ADA-One ", "country_id": 250}),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "subdomain_taken");
     for (bad, field) in [
         (
             json!({"name": "x", "domain": "x.com", "subdomain": "x", "country_id": 999_999}),
@@ -215,6 +226,10 @@ async fn accounts_belong_to_their_owner() {
     assert_eq!(
         app.count("SELECT count(*) FROM account_owners").await,
         owners_before
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM account_subdomains").await,
+        subdomains_before
     );
 }
 
@@ -819,10 +834,10 @@ async fn the_migrated_schema_is_citus_ready() {
     );
 }
 
-/// A database migrated before `account_owners` existed gets the table filled from `accounts`,
-/// and the API then finds the accounts through it.
+/// A database migrated before `account_owners` and `account_subdomains` existed gets them filled
+/// from `accounts`, and the API then finds the accounts through them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn account_owners_are_filled_in_for_existing_accounts() {
+async fn ownership_and_subdomains_are_filled_in_for_existing_accounts() {
     use sea_orm::ConnectionTrait;
     use sea_orm_migration::MigratorTrait;
     let test_db = common::TestDb::create().await;
@@ -834,8 +849,8 @@ async fn account_owners_are_filled_in_for_existing_accounts() {
     conn.execute_unprepared(
         "INSERT INTO users (id, username, password_hash) VALUES (1, 'ada', ''), (2, 'bob', '');
          INSERT INTO accounts (id, name, domain, subdomain, country_id, owner_id) VALUES
-             (10, 'a', 'a.com', 'a', 250, 1), (11, 'b', 'b.com', 'b', 250, 2),
-             (12, 'c', 'c.com', 'c', 250, 1)",
+             (10, 'a', 'a.com', 'a', 250, 1), (11, 'b', 'b.com', 'B', 250, 2),
+             (12, 'c', 'c.com', 'A', 250, 1)",
     )
     .await
     .unwrap();
@@ -858,14 +873,28 @@ async fn account_owners_are_filled_in_for_existing_accounts() {
         .collect();
     assert_eq!(names, ["a", "c"]);
 
-    // And back: the second migration's down drops only the new table.
-    projects::migration::Migrator::down(conn, Some(1))
+    // Subdomains, lowercased; of two accounts sharing one, the oldest keeps it.
+    let subdomains = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT subdomain || '=' || account_id AS s FROM account_subdomains ORDER BY 1",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "s").unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(subdomains, ["a=10", "b=11"]);
+
+    // And back: the later migrations' downs drop only their tables.
+    projects::migration::Migrator::down(conn, Some(2))
         .await
         .unwrap();
     let left = conn
         .query_one_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,
-            "SELECT to_regclass('account_owners') IS NULL AS gone, \
+            "SELECT to_regclass('account_owners') IS NULL \
+                    AND to_regclass('account_subdomains') IS NULL AS gone, \
                     (SELECT count(*) FROM accounts) AS accounts",
         ))
         .await

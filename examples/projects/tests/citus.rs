@@ -146,7 +146,13 @@ async fn every_request_runs_on_one_shard() {
     .map(|r| (r.try_get("", "t").unwrap(), r.try_get("", "m").unwrap()))
     .collect();
     let kind = |t: &str| kinds.iter().find(|(n, _)| n == t).map(|(_, m)| m.as_str());
-    for t in ["countries", "users", "api_tokens", "account_owners"] {
+    for t in [
+        "countries",
+        "users",
+        "api_tokens",
+        "account_owners",
+        "account_subdomains",
+    ] {
         assert_eq!(kind(t), Some("n"), "{t} is a reference table: {kinds:?}");
     }
     for t in [
@@ -201,6 +207,16 @@ async fn every_request_runs_on_one_shard() {
     let ada1 = app.account(&ada, "ada-one").await;
     let ada2 = app.account(&ada, "ada-two").await;
     let bob1 = app.account(&bob, "bob-one").await;
+    // A taken subdomain is refused by the shared table's key, on one shard.
+    let taken = ok(
+        &app,
+        app.req(Method::POST, "/api/accounts", &bob, None).json(
+            &json!({"name": "copy", "domain": "copy.com", "subdomain": "ADA-ONE", "country_id": 250}),
+        ),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(taken["error"]["code"], "subdomain_taken");
     let page = ok(
         &app,
         app.req(Method::GET, "/api/accounts", &ada, None),
