@@ -18,8 +18,6 @@
 //! # }
 //! ```
 
-use std::fmt;
-
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 /// The server the tests create their databases on: `DATABASE_URL`, else
@@ -155,7 +153,7 @@ pub fn clean_up(url: &str, sql: &str) {
 ///
 /// # Panics
 ///
-/// When `url` has no `scheme://`.
+/// When `url` is not a URL.
 ///
 /// ```
 /// use multitenant_test_support::with_database;
@@ -167,11 +165,9 @@ pub fn clean_up(url: &str, sql: &str) {
 /// assert_eq!(with_database("postgres://db.test", "app"), "postgres://db.test/app");
 /// ```
 pub fn with_database(url: &str, database: &str) -> String {
-    Url {
-        database,
-        ..Url::parse(url)
-    }
-    .to_string()
+    let mut url = parse(url);
+    url.set_path(&format!("/{database}"));
+    url.into()
 }
 
 /// `url` with `host_port` (`host:port`) as its server; the user, the database and the query
@@ -179,7 +175,7 @@ pub fn with_database(url: &str, database: &str) -> String {
 ///
 /// # Panics
 ///
-/// When `url` has no `scheme://`.
+/// When `url` is not a URL with a server, or `host_port` is not `host:port`.
 ///
 /// ```
 /// use multitenant_test_support::with_host;
@@ -191,51 +187,18 @@ pub fn with_database(url: &str, database: &str) -> String {
 /// assert_eq!(with_host("postgres://127.0.0.1/app", "db.test:5433"), "postgres://db.test:5433/app");
 /// ```
 pub fn with_host(url: &str, host_port: &str) -> String {
-    let url = Url::parse(url);
-    let authority = match url.authority.rsplit_once('@') {
-        Some((user, _)) => format!("{user}@{host_port}"),
-        None => host_port.to_owned(),
-    };
-    Url {
-        authority: &authority,
-        ..url
-    }
-    .to_string()
+    let mut url = parse(url);
+    let (host, port) = host_port
+        .rsplit_once(':')
+        .and_then(|(host, port)| Some((host, port.parse::<u16>().ok()?)))
+        .unwrap_or_else(|| panic!("not host:port: {host_port}"));
+    url.set_host(Some(host))
+        .unwrap_or_else(|e| panic!("not a host: {host}: {e}"));
+    url.set_port(Some(port))
+        .unwrap_or_else(|()| panic!("{url} cannot take a port"));
+    url.into()
 }
 
-/// A database URL in its parts: `scheme://authority/database?query`.
-struct Url<'a> {
-    scheme: &'a str,
-    authority: &'a str,
-    database: &'a str,
-    query: Option<&'a str>,
-}
-
-impl<'a> Url<'a> {
-    fn parse(url: &'a str) -> Url<'a> {
-        let (rest, query) = match url.split_once('?') {
-            Some((rest, query)) => (rest, Some(query)),
-            None => (url, None),
-        };
-        let (scheme, rest) = rest
-            .split_once("://")
-            .unwrap_or_else(|| panic!("not a database URL: {url}"));
-        let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
-        Url {
-            scheme,
-            authority,
-            database,
-            query,
-        }
-    }
-}
-
-impl fmt::Display for Url<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}/{}", self.scheme, self.authority, self.database)?;
-        match self.query {
-            Some(query) => write!(f, "?{query}"),
-            None => Ok(()),
-        }
-    }
+fn parse(url: &str) -> url::Url {
+    url::Url::parse(url).unwrap_or_else(|e| panic!("not a database URL: {url}: {e}"))
 }

@@ -68,10 +68,14 @@ impl ClusterDb {
             !workers.is_empty(),
             "the cluster at CITUS_URL has no workers"
         );
-        let coordinator_port: i32 = rows(&coordinator, "SELECT current_setting('port')::int AS p")
-            .await[0]
-            .try_get("", "p")
-            .unwrap();
+        // The coordinator as the workers reach it: the address and port this connection came in on.
+        let me = &rows(
+            &coordinator,
+            "SELECT host(inet_server_addr()) AS host, current_setting('port')::int AS port",
+        )
+        .await[0];
+        let coordinator_host: String = me.try_get("", "host").unwrap();
+        let coordinator_port: i32 = me.try_get("", "port").unwrap();
         coordinator.close().await.ok();
 
         let name = unique_name("mt_projects_citus");
@@ -97,10 +101,9 @@ impl ClusterDb {
             conn.close().await.ok();
         }
         let conn = Database::connect(db.url.as_str()).await.unwrap();
-        let host = workers[0].0.clone();
         exec(
             &conn,
-            &format!("SELECT citus_set_coordinator_host('{host}', {coordinator_port})"),
+            &format!("SELECT citus_set_coordinator_host('{coordinator_host}', {coordinator_port})"),
         )
         .await;
         for (host, port) in &workers {
