@@ -42,7 +42,7 @@
 //!
 //! // Queries are then scoped as always, and on Citus each one runs on one shard.
 //! let scoper = multitenant::Scoper::new(schema);
-//! let scoped = scoper.scope("SELECT name FROM tasks", Some(&multitenant::Scope::one(42_i64)))?;
+//! let scoped = scoper.rewrite("SELECT name FROM tasks", Some(&multitenant::Scope::one(42_i64)))?;
 //! let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(scoped.sql()))
 //!     .bind(42_i64)
 //!     .fetch_all(&pool)

@@ -304,7 +304,7 @@ async fn sample_domain_distributed_and_scoped_statements_hit_one_shard() {
     for tenant in [1_i64, 2] {
         let scope = Scope::one(tenant);
         for (sql, values) in STATEMENTS {
-            let scoped = scoper.scope(sql, Some(&scope)).unwrap();
+            let scoped = scoper.rewrite(sql, Some(&scope)).unwrap();
             let mut query = sqlx::query(sqlx::AssertSqlSafe(scoped.sql()));
             for v in *values {
                 query = match v {

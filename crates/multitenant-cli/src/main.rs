@@ -104,7 +104,7 @@ fn sample_scope(kind: KeyKind, args: &ScopeArgs) -> Scope {
 }
 
 fn scope_one(scoper: &Scoper, scope: &Scope, sql: &str) -> Output {
-    match scoper.scope(sql, Some(scope)) {
+    match scoper.rewrite(sql, Some(scope)) {
         Ok(s) => Output::Scoped {
             sql: s.sql().to_owned(),
             tenant_param: s.tenant_param(),

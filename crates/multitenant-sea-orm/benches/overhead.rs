@@ -61,7 +61,7 @@ fn overhead(c: &mut Criterion) {
                 AND projects.account_id = $1 WHERE tasks.account_id = $1";
     assert_eq!(
         t.db.scoper()
-            .scope(join, Some(&Scope::one(2_i64)))
+            .rewrite(join, Some(&Scope::one(2_i64)))
             .unwrap()
             .sql(),
         join_by_hand
@@ -146,7 +146,7 @@ fn overhead(c: &mut Criterion) {
         .sql;
     let scope = Scope::one(2_i64);
     c.bench_function("sea_orm_scoper_cache_hit", |b| {
-        b.iter(|| black_box(scoper.scope(black_box(&sql), Some(&scope)).unwrap()))
+        b.iter(|| black_box(scoper.rewrite(black_box(&sql), Some(&scope)).unwrap()))
     });
 }
 

@@ -166,7 +166,7 @@ impl<C> TenantConnection<C> {
         mut stmt: Statement,
         scope: Option<&Scope>,
     ) -> Result<Statement, DbErr> {
-        let scoped = self.scoper.scope(&stmt.sql, scope).map_err(into_db_err)?;
+        let scoped = self.scoper.rewrite(&stmt.sql, scope).map_err(into_db_err)?;
         let Some(bind) = scoped.tenant_bind() else {
             stmt.sql = scoped.sql().to_owned();
             return Ok(stmt);
@@ -237,7 +237,7 @@ where
         let scope = self.scope();
         let sql = self
             .scoper
-            .scope_literal(sql, scope.as_ref())
+            .rewrite_literal(sql, scope.as_ref())
             .map_err(into_db_err)?;
         self.inner
             .execute_unprepared(&sql)

@@ -77,7 +77,7 @@ pub trait ReferenceEntity: EntityTrait {}
 /// use multitenant_sea_orm::SchemaFromEntities;
 ///
 /// let schema = Schema::builder().tenant_entity::<Entity>().reference_table("countries").build()?;
-/// let scoped = Scoper::new(schema).scope(r#"SELECT * FROM "projects""#, Some(&Scope::one(1_i64)))?;
+/// let scoped = Scoper::new(schema).rewrite(r#"SELECT * FROM "projects""#, Some(&Scope::one(1_i64)))?;
 /// assert_eq!(scoped.sql(), "SELECT * FROM projects WHERE projects.account_id = $1");
 /// # Ok::<(), multitenant::Error>(())
 /// ```
@@ -233,7 +233,7 @@ mod tests {
         let scoper = Scoper::new(schema);
         let sql = items::Entity::find().build(DbBackend::Postgres).sql;
         assert_eq!(
-            scoper.scope(&sql, Some(&Scope::one(1_i64))).unwrap().sql(),
+            scoper.rewrite(&sql, Some(&Scope::one(1_i64))).unwrap().sql(),
             r#"SELECT "TaskItems".org_id, "TaskItems".id FROM "App"."TaskItems" WHERE "TaskItems".org_id = $1"#
         );
     }

@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
     let by_hand = |sql: &str| -> &'static str {
         let scoped = db
             .scoper()
-            .scope(sql, Some(&multitenant::Scope::one(2_i64)))
+            .rewrite(sql, Some(&multitenant::Scope::one(2_i64)))
             .unwrap();
         Box::leak(scoped.sql().to_owned().into_boxed_str())
     };

@@ -176,7 +176,7 @@ fn scope_query<'q, Q: Execute<'q, Postgres>>(
     match arguments {
         None => {
             let text = scoper
-                .scope_literal(sql.as_str(), scope)
+                .rewrite_literal(sql.as_str(), scope)
                 .map_err(scope_failure)?;
             Ok(ScopedQuery {
                 sql: AssertSqlSafe(text).into_sql_str(),
@@ -185,7 +185,7 @@ fn scope_query<'q, Q: Execute<'q, Postgres>>(
             })
         }
         Some(mut args) => {
-            let scoped = scoper.scope(sql.as_str(), scope).map_err(scope_failure)?;
+            let scoped = scoper.rewrite(sql.as_str(), scope).map_err(scope_failure)?;
             if let Some(bind) = scoped.tenant_bind() {
                 scoped.check_bind_count(args.len()).map_err(scope_failure)?;
                 bind_tenant(&mut args, bind).map_err(sqlx::Error::Encode)?;
@@ -200,7 +200,7 @@ fn scope_query<'q, Q: Execute<'q, Postgres>>(
 }
 
 fn scope_text(scoper: &Scoper, sql: &SqlStr, scope: Option<&Scope>) -> Result<SqlStr, sqlx::Error> {
-    let scoped = scoper.scope(sql.as_str(), scope).map_err(scope_failure)?;
+    let scoped = scoper.rewrite(sql.as_str(), scope).map_err(scope_failure)?;
     Ok(AssertSqlSafe(scoped.shared_sql()).into_sql_str())
 }
 

@@ -53,9 +53,9 @@ fn scoper(c: &mut Criterion) {
     let warm = Scoper::new(schema());
     let mut hit = c.benchmark_group("scoper/hit");
     for (name, sql) in CLASSES {
-        warm.scope(sql, Some(&scope)).expect("scopes");
+        warm.rewrite(sql, Some(&scope)).expect("scopes");
         hit.bench_function(*name, |b| {
-            b.iter(|| warm.scope(black_box(sql), Some(&scope)).expect("scopes"))
+            b.iter(|| warm.rewrite(black_box(sql), Some(&scope)).expect("scopes"))
         });
     }
     hit.finish();
@@ -64,7 +64,7 @@ fn scoper(c: &mut Criterion) {
         miss.bench_function(*name, |b| {
             b.iter_batched_ref(
                 || Scoper::with_capacity(schema(), 1),
-                |cold| cold.scope(black_box(sql), Some(&scope)).expect("scopes"),
+                |cold| cold.rewrite(black_box(sql), Some(&scope)).expect("scopes"),
                 BatchSize::SmallInput,
             )
         });

@@ -10,7 +10,7 @@ use crate::KeyKind;
 ///
 /// let schema = Schema::builder().tenant_table("project", "account_id").build().unwrap();
 /// let scoper = Scoper::new(schema);
-/// let err = scoper.scope("SELECT * FROM project", None).unwrap_err();
+/// let err = scoper.rewrite("SELECT * FROM project", None).unwrap_err();
 /// assert!(matches!(err, Error::NoTenant { ref table } if table == "project"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

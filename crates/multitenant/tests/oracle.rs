@@ -19,7 +19,7 @@
 //!   says its order is unique), then a dump of every table: the tenant's rows of `alltenants`
 //!   against the whole copy, and the other tenants' rows of `alltenants` against their state
 //!   before the statement.
-//! - Statements without parameters are also scoped with `scope_literal` and compared the same way.
+//! - Statements without parameters are also scoped with `rewrite_literal` and compared the same way.
 //! - The task id sequence is reset before each execution, so ids drawn from it agree.
 //! - Text and UUID keys get a smaller check of their own (reads, writes, a cross-tenant INSERT,
 //!   literals).
@@ -68,7 +68,7 @@ async fn check(
 ) -> Result<Verdict, String> {
     let (scope, tenant_value) = scope_of(keys);
     let k = keys[0];
-    let scoped = scoper.scope(case.sql, Some(&scope));
+    let scoped = scoper.rewrite(case.sql, Some(&scope));
     if case.expect == Expect::Refused {
         return match scoped {
             Err(Error::Unsupported { .. }) => Ok(Verdict::Refused),
@@ -79,7 +79,7 @@ async fn check(
     let scoped = scoped.map_err(|e| format!("scoper error: {e}"))?;
     // A statement gets the tenant parameter exactly when it touches a tenant table, which is
     // exactly when it is refused without a tenant.
-    let touches_tenant_table = matches!(scoper.scope(case.sql, None), Err(Error::NoTenant { .. }));
+    let touches_tenant_table = matches!(scoper.rewrite(case.sql, None), Err(Error::NoTenant { .. }));
     let param = touches_tenant_table.then_some(scoped.highest_param() + 1);
     if scoped.tenant_param() != param {
         return Err(format!(
@@ -108,8 +108,8 @@ async fn check(
     )];
     if case.params.is_empty() {
         let literal = scoper
-            .scope_literal(case.sql, Some(&scope))
-            .map_err(|e| format!("scope_literal: {e}"))?;
+            .rewrite_literal(case.sql, Some(&scope))
+            .map_err(|e| format!("rewrite_literal: {e}"))?;
         runs.push(("literal", literal, None));
     }
     if !case.ordered {
@@ -212,17 +212,17 @@ async fn refused_statements_change_nothing() {
             "SELECT c.name FROM countries c JOIN accounts a ON a.country_code = c.code",
         ] {
             assert!(
-                matches!(scoper.scope(sql, None), Err(Error::NoTenant { .. })),
+                matches!(scoper.rewrite(sql, None), Err(Error::NoTenant { .. })),
                 "{sql}"
             );
             assert!(
-                matches!(scoper.scope_literal(sql, None), Err(Error::NoTenant { .. })),
+                matches!(scoper.rewrite_literal(sql, None), Err(Error::NoTenant { .. })),
                 "{sql}"
             );
         }
         assert_eq!(
             scoper
-                .scope("SELECT name FROM countries", None)
+                .rewrite("SELECT name FROM countries", None)
                 .unwrap()
                 .sql(),
             "SELECT name FROM countries"
@@ -246,7 +246,7 @@ async fn refused_statements_change_nothing() {
                 vec![],
             ),
         ] {
-            let scoped = scoper.scope(sql, Some(&Scope::one(1_i64)));
+            let scoped = scoper.rewrite(sql, Some(&Scope::one(1_i64)));
             let scoped = match scoped {
                 // A tenant value the scoper can see is refused before it reaches the database.
                 Err(Error::CrossTenantWrite { .. } | Error::Unsupported { .. }) => continue,
@@ -291,7 +291,7 @@ async fn refused_statements_change_nothing() {
         ] {
             assert!(
                 matches!(
-                    scoper.scope(sql, Some(&Scope::one(1_i64))),
+                    scoper.rewrite(sql, Some(&Scope::one(1_i64))),
                     Err(Error::TenantColumnAssignment { .. })
                 ),
                 "{sql}"
@@ -300,7 +300,7 @@ async fn refused_statements_change_nothing() {
         for sql in ["TRUNCATE tasks", "TRUNCATE countries, projects CASCADE"] {
             assert!(
                 matches!(
-                    scoper.scope(sql, Some(&Scope::one(1_i64))),
+                    scoper.rewrite(sql, Some(&Scope::one(1_i64))),
                     Err(Error::Unsupported { .. })
                 ),
                 "{sql}"
@@ -367,7 +367,7 @@ async fn text_and_uuid_keys_are_isolated() {
                 &[],
             ];
             for ((sql, params), want) in statements.iter().zip(expected) {
-                let scoped = scoper.scope(sql, Some(&scope)).unwrap();
+                let scoped = scoper.rewrite(sql, Some(&scope)).unwrap();
                 assert_eq!(scoped.tenant_param(), Some(params.len() + 1), "{sql}");
                 let (got, _) = execute(
                     &mut conn,
@@ -390,7 +390,7 @@ async fn text_and_uuid_keys_are_isolated() {
             }
             // A row naming the other tenant is refused by PostgreSQL and recognised.
             let sql = "INSERT INTO docs (org, id, body) VALUES ($1, 9, 'x')";
-            let scoped = scoper.scope(sql, Some(&scope)).unwrap();
+            let scoped = scoper.rewrite(sql, Some(&scope)).unwrap();
             let err = execute(
                 &mut conn,
                 path,
@@ -409,7 +409,7 @@ async fn text_and_uuid_keys_are_isolated() {
                 "{kind}: {err}"
             );
             // Literals only where they are safe.
-            let literal = scoper.scope_literal("SELECT body FROM docs ORDER BY body", Some(&scope));
+            let literal = scoper.rewrite_literal("SELECT body FROM docs ORDER BY body", Some(&scope));
             if kind == KeyKind::Uuid {
                 let sql = literal.unwrap();
                 assert_eq!(

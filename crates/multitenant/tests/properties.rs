@@ -279,10 +279,10 @@ fn one() -> Scope {
 /// The static properties for any text: no panic, output parses, a touched tenant table is always
 /// filtered. Returns the scoped text when the scoper took the statement.
 fn static_properties(scoper: &Scoper, sql: &str) -> Result<Option<String>, TestCaseError> {
-    let no_tenant = scoper.scope(sql, None);
-    let scoped = scoper.scope(sql, Some(&one()));
-    let many = scoper.scope(sql, Some(&Scope::many([1_i64, 2])));
-    let literal = scoper.scope_literal(sql, Some(&one()));
+    let no_tenant = scoper.rewrite(sql, None);
+    let scoped = scoper.rewrite(sql, Some(&one()));
+    let many = scoper.rewrite(sql, Some(&Scope::many([1_i64, 2])));
+    let literal = scoper.rewrite_literal(sql, Some(&one()));
     let touches = matches!(no_tenant, Err(Error::NoTenant { .. }));
     let Ok(scoped) = scoped else {
         return Ok(None);
@@ -433,9 +433,9 @@ proptest! {
         let scoper = Scoper::new(schema());
         prop_assert!(pg_query::parse(&sql, 0).is_ok(), "generated SQL does not parse: {}", sql);
         let out = static_properties(&scoper, &sql)?;
-        prop_assert!(out.is_some(), "refused: {} ({:?})", sql, scoper.scope(&sql, Some(&one())).err());
+        prop_assert!(out.is_some(), "refused: {} ({:?})", sql, scoper.rewrite(&sql, Some(&one())).err());
         prop_assert_eq!(
-            matches!(scoper.scope(&sql, None), Err(Error::NoTenant { .. })),
+            matches!(scoper.rewrite(&sql, None), Err(Error::NoTenant { .. })),
             touches,
             "{}",
             sql
@@ -473,7 +473,7 @@ async fn generated_statements_reach_only_the_tenants_rows() {
             runner.run(&choices(), |bytes| {
                 let (sql, _) = generate(&bytes);
                 let scoped = scoper
-                    .scope(&sql, Some(&one()))
+                    .rewrite(&sql, Some(&one()))
                     .map_err(|e| TestCaseError::fail(format!("{sql}: {e}")))?;
                 handle.block_on(async {
                     let mut conn = conn.lock().await;

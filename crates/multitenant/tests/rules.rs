@@ -25,7 +25,7 @@ fn one() -> Scope {
 /// The scoped SQL for tenant 1, asserting the tenant parameter number.
 fn scoped(sql: &str, param: usize) -> String {
     let s = scoper()
-        .scope(sql, Some(&one()))
+        .rewrite(sql, Some(&one()))
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     assert_eq!(s.tenant_param(), Some(param), "tenant parameter of {sql}");
     assert_eq!(
@@ -36,7 +36,7 @@ fn scoped(sql: &str, param: usize) -> String {
 }
 
 fn refused(sql: &str) -> Error {
-    match scoper().scope(sql, Some(&one())) {
+    match scoper().rewrite(sql, Some(&one())) {
         Ok(s) => panic!("{sql} was not refused: {}", s.sql()),
         Err(e) => e,
     }
@@ -411,7 +411,7 @@ fn reference_and_unknown_tables_pass_untouched() {
         "UPDATE users SET name = 'x'",
         "SELECT 1",
     ] {
-        let s = scoper().scope(sql, Some(&one())).unwrap();
+        let s = scoper().rewrite(sql, Some(&one())).unwrap();
         assert_eq!(s.sql(), sql);
         assert_eq!(s.tenant_param(), None);
         assert_eq!(s.tenant_bind(), None);
@@ -419,7 +419,7 @@ fn reference_and_unknown_tables_pass_untouched() {
     // Without a tenant too.
     assert_eq!(
         scoper()
-            .scope("SELECT * FROM countries", None)
+            .rewrite("SELECT * FROM countries", None)
             .unwrap()
             .sql(),
         "SELECT * FROM countries"
@@ -429,7 +429,7 @@ fn reference_and_unknown_tables_pass_untouched() {
 #[test]
 fn a_set_of_tenants_uses_any() {
     let s = scoper()
-        .scope(
+        .rewrite(
             "SELECT * FROM tasks t JOIN projects p ON p.id = t.project_id",
             Some(&Scope::many([1_i64, 2])),
         )
@@ -440,7 +440,7 @@ fn a_set_of_tenants_uses_any() {
          WHERE t.account_id = ANY($1) AND p.account_id = ANY($1)"
     );
     let e = scoper()
-        .scope(
+        .rewrite(
             "INSERT INTO tasks (name) VALUES ('x')",
             Some(&Scope::many([1_i64, 2])),
         )
@@ -459,7 +459,7 @@ fn no_tenant_set_is_refused_naming_the_table() {
         ("DELETE FROM public.managers", "public.managers"),
         ("SELECT (SELECT max(id) FROM notes)", "notes"),
     ] {
-        let e = scoper().scope(sql, None).unwrap_err();
+        let e = scoper().rewrite(sql, None).unwrap_err();
         assert_eq!(
             e,
             Error::NoTenant {
@@ -473,7 +473,7 @@ fn no_tenant_set_is_refused_naming_the_table() {
 #[test]
 fn unscoped_adds_only_join_equalities() {
     let s = scoper()
-        .scope(
+        .rewrite(
             "SELECT * FROM tasks t JOIN projects p ON p.id = t.project_id",
             Some(&Scope::Unscoped),
         )
@@ -489,7 +489,7 @@ fn unscoped_adds_only_join_equalities() {
         "UPDATE tasks SET account_id = 2",
     ] {
         assert_eq!(
-            scoper().scope(sql, Some(&Scope::Unscoped)).unwrap().sql(),
+            scoper().rewrite(sql, Some(&Scope::Unscoped)).unwrap().sql(),
             sql
         );
     }
@@ -525,7 +525,7 @@ fn unsafe_statements_are_refused_naming_the_construct() {
 #[test]
 fn unparseable_sql_is_a_parse_error_with_position() {
     let e = scoper()
-        .scope("SELECT * FROM tasks WHERE", Some(&one()))
+        .rewrite("SELECT * FROM tasks WHERE", Some(&one()))
         .unwrap_err();
     assert!(
         matches!(
@@ -544,7 +544,7 @@ fn unparseable_sql_is_a_parse_error_with_position() {
 fn simple_protocol_literals_only_where_safe() {
     let s = scoper();
     assert_eq!(
-        s.scope_literal("SELECT * FROM tasks", Some(&Scope::one(-4_i64)))
+        s.rewrite_literal("SELECT * FROM tasks", Some(&Scope::one(-4_i64)))
             .unwrap(),
         "SELECT * FROM tasks WHERE tasks.account_id = -4"
     );
@@ -556,7 +556,7 @@ fn simple_protocol_literals_only_where_safe() {
     let u: uuid::Uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
     assert_eq!(
         Scoper::new(uuid_schema)
-            .scope_literal("SELECT * FROM t", Some(&Scope::one(u)))
+            .rewrite_literal("SELECT * FROM t", Some(&Scope::one(u)))
             .unwrap(),
         "SELECT * FROM t WHERE t.org = '1b4e28ba-2fa1-11d2-883f-0016d3cca427'::uuid"
     );
@@ -566,7 +566,7 @@ fn simple_protocol_literals_only_where_safe() {
         .build()
         .unwrap();
     let e = Scoper::new(text_schema)
-        .scope_literal("SELECT * FROM t", Some(&Scope::one("acme")))
+        .rewrite_literal("SELECT * FROM t", Some(&Scope::one("acme")))
         .unwrap_err();
     assert_eq!(
         e,
@@ -579,7 +579,7 @@ fn simple_protocol_literals_only_where_safe() {
 #[test]
 fn a_key_of_the_wrong_kind_is_refused() {
     let e = scoper()
-        .scope("SELECT * FROM tasks", Some(&Scope::one("acme")))
+        .rewrite("SELECT * FROM tasks", Some(&Scope::one("acme")))
         .unwrap_err();
     assert!(
         matches!(
@@ -604,18 +604,18 @@ fn schema_qualified_names_and_search_path() {
     );
     let scope = one();
     assert_eq!(
-        s.scope("SELECT * FROM tasks", Some(&scope)).unwrap().sql(),
+        s.rewrite("SELECT * FROM tasks", Some(&scope)).unwrap().sql(),
         "SELECT * FROM tasks WHERE tasks.account_id = $1"
     );
     assert_eq!(
-        s.scope("SELECT * FROM app.tasks", Some(&scope))
+        s.rewrite("SELECT * FROM app.tasks", Some(&scope))
             .unwrap()
             .sql(),
         "SELECT * FROM app.tasks WHERE tasks.account_id = $1"
     );
     // The same name in another schema is another table.
     assert_eq!(
-        s.scope("SELECT * FROM other.tasks", Some(&scope))
+        s.rewrite("SELECT * FROM other.tasks", Some(&scope))
             .unwrap()
             .sql(),
         "SELECT * FROM other.tasks"
@@ -631,7 +631,7 @@ fn utility_statements_pass() {
         "SAVEPOINT s1",
         "CREATE TABLE x (id int)",
     ] {
-        assert_eq!(scoper().scope(sql, None).unwrap().sql(), sql);
+        assert_eq!(scoper().rewrite(sql, None).unwrap().sql(), sql);
     }
 }
 
@@ -639,13 +639,13 @@ fn utility_statements_pass() {
 fn cache_returns_the_same_text_for_every_tenant() {
     let s = scoper();
     let a = s
-        .scope(
+        .rewrite(
             "SELECT * FROM tasks WHERE id = $1",
             Some(&Scope::one(1_i64)),
         )
         .unwrap();
     let b = s
-        .scope(
+        .rewrite(
             "SELECT * FROM tasks WHERE id = $1",
             Some(&Scope::one(2_i64)),
         )
@@ -696,12 +696,12 @@ fn restricted_views_and_functions_are_refused_unless_unscoped() {
             "function `tasks_of`",
         ),
     ] {
-        let e = s.scope(sql, Some(&one())).unwrap_err();
+        let e = s.rewrite(sql, Some(&one())).unwrap_err();
         assert!(e.to_string().contains(needle), "{sql}: {e}");
-        assert_eq!(s.scope(sql, Some(&Scope::Unscoped)).unwrap().sql(), sql);
+        assert_eq!(s.rewrite(sql, Some(&Scope::Unscoped)).unwrap().sql(), sql);
     }
     assert_eq!(
-        s.scope("SELECT lower('X')", Some(&one())).unwrap().sql(),
+        s.rewrite("SELECT lower('X')", Some(&one())).unwrap().sql(),
         "SELECT lower('X')"
     );
 }
@@ -724,7 +724,7 @@ fn a_cte_name_never_hides_a_write_target() {
         "WITH tasks AS (SELECT 'x' AS n) INSERT INTO tasks (name, account_id) SELECT n, $1 FROM tasks"
     );
     let e = scoper()
-        .scope("WITH tasks AS (SELECT 1) DELETE FROM tasks", None)
+        .rewrite("WITH tasks AS (SELECT 1) DELETE FROM tasks", None)
         .unwrap_err();
     assert_eq!(
         e,
@@ -756,6 +756,6 @@ fn functions_that_run_sql_text_are_refused() {
     ] {
         let e = refused(sql);
         assert!(matches!(e, Error::Unsupported { .. }), "{sql}: {e}");
-        assert!(scoper().scope(sql, None).is_err(), "{sql}");
+        assert!(scoper().rewrite(sql, None).is_err(), "{sql}");
     }
 }

@@ -608,7 +608,7 @@ mod tests {
     fn the_hand_written_join_is_scoped() {
         let scoper = Scoper::new(crate::entities::schema());
         let scoped = scoper
-            .scope(super::MANAGERS_OF_PROJECT, Some(&Scope::one(7_i64)))
+            .rewrite(super::MANAGERS_OF_PROJECT, Some(&Scope::one(7_i64)))
             .unwrap();
         assert_eq!(
             scoped.sql(),
@@ -618,7 +618,7 @@ mod tests {
         );
         assert_eq!(scoped.tenant_param(), Some(2));
         // No tenant: refused, naming the table.
-        let err = scoper.scope(super::MANAGERS_OF_PROJECT, None).unwrap_err();
+        let err = scoper.rewrite(super::MANAGERS_OF_PROJECT, None).unwrap_err();
         assert!(matches!(err, multitenant::Error::NoTenant { .. }), "{err}");
     }
 }

@@ -24,7 +24,7 @@ const DEFAULT_CAPACITY: usize = 4096;
 ///
 /// let schema = Schema::builder().tenant_table("project", "account_id").build().unwrap();
 /// let scoper = Scoper::new(schema);
-/// let scoped = scoper.scope("SELECT name FROM project WHERE id = $1", Some(&Scope::one(7_i64))).unwrap();
+/// let scoped = scoper.rewrite("SELECT name FROM project WHERE id = $1", Some(&Scope::one(7_i64))).unwrap();
 /// assert_eq!(scoped.sql(), "SELECT name FROM project WHERE id = $1 AND project.account_id = $2");
 /// assert_eq!(scoped.tenant_param(), Some(2));
 /// ```
@@ -62,7 +62,7 @@ pub(crate) struct Rewrite {
 /// use multitenant::{Schema, Scope, Scoper, TenantBind, TenantKey};
 ///
 /// let scoper = Scoper::new(Schema::builder().tenant_table("t", "org").build().unwrap());
-/// let scoped = scoper.scope("SELECT * FROM t", Some(&Scope::many([1_i64, 2]))).unwrap();
+/// let scoped = scoper.rewrite("SELECT * FROM t", Some(&Scope::many([1_i64, 2]))).unwrap();
 /// assert_eq!(scoped.sql(), "SELECT * FROM t WHERE t.org = ANY($1)");
 /// assert!(matches!(scoped.tenant_bind(), Some(TenantBind::Many(keys)) if keys.len() == 2));
 /// ```
@@ -81,7 +81,7 @@ pub enum TenantBind {
 /// use multitenant::{Schema, Scope, Scoper};
 ///
 /// let scoper = Scoper::new(Schema::builder().reference_table("country").build().unwrap());
-/// let scoped = scoper.scope("SELECT * FROM country", Some(&Scope::one(1_i64))).unwrap();
+/// let scoped = scoper.rewrite("SELECT * FROM country", Some(&Scope::one(1_i64))).unwrap();
 /// assert_eq!(scoped.sql(), "SELECT * FROM country"); // reference tables pass untouched
 /// assert_eq!(scoped.tenant_param(), None);
 /// ```
@@ -96,7 +96,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().build().unwrap());
-    /// assert_eq!(scoper.scope("SELECT 1", None).unwrap().sql(), "SELECT 1");
+    /// assert_eq!(scoper.rewrite("SELECT 1", None).unwrap().sql(), "SELECT 1");
     /// ```
     pub fn sql(&self) -> &str {
         &self.rewrite.sql
@@ -106,7 +106,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().build().unwrap());
-    /// let text = scoper.scope("SELECT 1", None).unwrap().shared_sql();
+    /// let text = scoper.rewrite("SELECT 1", None).unwrap().shared_sql();
     /// assert_eq!(&*text, "SELECT 1");
     /// ```
     pub fn shared_sql(&self) -> Arc<str> {
@@ -117,7 +117,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().tenant_table("t", "a").build().unwrap());
-    /// let s = scoper.scope("SELECT * FROM t WHERE x = $1", Some(&multitenant::Scope::one(1_i64))).unwrap();
+    /// let s = scoper.rewrite("SELECT * FROM t WHERE x = $1", Some(&multitenant::Scope::one(1_i64))).unwrap();
     /// assert_eq!(s.tenant_param(), Some(2));
     /// ```
     pub fn tenant_param(&self) -> Option<usize> {
@@ -128,7 +128,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().tenant_table("t", "a").build().unwrap());
-    /// let s = scoper.scope("SELECT * FROM t", Some(&multitenant::Scope::one(4_i64))).unwrap();
+    /// let s = scoper.rewrite("SELECT * FROM t", Some(&multitenant::Scope::one(4_i64))).unwrap();
     /// assert_eq!(s.tenant_bind(), Some(&multitenant::TenantBind::One(4_i64.into())));
     /// ```
     pub fn tenant_bind(&self) -> Option<&TenantBind> {
@@ -139,7 +139,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().build().unwrap());
-    /// assert_eq!(scoper.scope("SELECT $1, $3", None).unwrap().highest_param(), 3);
+    /// assert_eq!(scoper.rewrite("SELECT $1, $3", None).unwrap().highest_param(), 3);
     /// ```
     pub fn highest_param(&self) -> usize {
         self.rewrite.highest_param
@@ -150,7 +150,7 @@ impl Scoped {
     ///
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().tenant_table("t", "a").build().unwrap());
-    /// let s = scoper.scope("SELECT * FROM t WHERE x = $1", Some(&multitenant::Scope::one(1_i64))).unwrap();
+    /// let s = scoper.rewrite("SELECT * FROM t WHERE x = $1", Some(&multitenant::Scope::one(1_i64))).unwrap();
     /// assert!(s.check_bind_count(1).is_ok());
     /// assert!(s.check_bind_count(2).is_err());
     /// ```
@@ -217,16 +217,16 @@ impl Scoper {
     /// let scoper = Scoper::new(schema);
     /// let sql = "SELECT t.name FROM task t JOIN project p ON p.id = t.project_id";
     /// assert_eq!(
-    ///     scoper.scope(sql, Some(&Scope::one(1_i64))).unwrap().sql(),
+    ///     scoper.rewrite(sql, Some(&Scope::one(1_i64))).unwrap().sql(),
     ///     "SELECT t.name FROM task t JOIN project p ON p.id = t.project_id AND t.account_id = p.account_id \
     ///      WHERE t.account_id = $1 AND p.account_id = $1"
     /// );
     /// assert_eq!(
-    ///     scoper.scope(sql, Some(&Scope::Unscoped)).unwrap().sql(),
+    ///     scoper.rewrite(sql, Some(&Scope::Unscoped)).unwrap().sql(),
     ///     "SELECT t.name FROM task t JOIN project p ON p.id = t.project_id AND t.account_id = p.account_id"
     /// );
     /// ```
-    pub fn scope(&self, sql: &str, scope: Option<&Scope>) -> Result<Scoped, Error> {
+    pub fn rewrite(&self, sql: &str, scope: Option<&Scope>) -> Result<Scoped, Error> {
         let (mode, bind) = match scope {
             None => (Mode::Single, None),
             Some(Scope::Tenant(key)) => {
@@ -266,10 +266,10 @@ impl Scoper {
     /// use multitenant::{Schema, Scope, Scoper};
     ///
     /// let scoper = Scoper::new(Schema::builder().tenant_table("task", "account_id").build().unwrap());
-    /// let sql = scoper.scope_literal("DELETE FROM task WHERE done", Some(&Scope::one(3_i64))).unwrap();
+    /// let sql = scoper.rewrite_literal("DELETE FROM task WHERE done", Some(&Scope::one(3_i64))).unwrap();
     /// assert_eq!(sql, "DELETE FROM task WHERE done AND task.account_id = 3");
     /// ```
-    pub fn scope_literal(&self, sql: &str, scope: Option<&Scope>) -> Result<String, Error> {
+    pub fn rewrite_literal(&self, sql: &str, scope: Option<&Scope>) -> Result<String, Error> {
         let mode = match scope {
             None => Mode::Single,
             Some(Scope::Unscoped) => Mode::Unscoped,
