@@ -105,9 +105,7 @@ impl TenantSqlx {
     /// # }
     /// ```
     pub async fn begin(&self) -> Result<TenantTransaction, sqlx::Error> {
-        self.pool
-            .begin(Some(multitenant::Scope::Tenant(self.tenant.clone())))
-            .await
+        self.pool.tenant(self.tenant.clone()).begin().await
     }
 
     /// The request's tenant.

@@ -7,24 +7,16 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use multitenant::{KeyKind, Scope, Scoper, TenantBind, TenantKey};
+use multitenant::adapter::{ScopeSource, ScopedStatement, Scoping, TenantBind, TenantKeys};
+use multitenant::{Scope, Scoper, TenantKey};
 use sea_orm::sea_query::{ArrayType, Value, Values};
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ExecResult, IsolationLevel, QueryResult, Statement, StreamTrait, TransactionError,
+    ExecResult, IsolationLevel, QueryResult, RuntimeErr, Statement, StreamTrait, TransactionError,
     TransactionOptions, TransactionSession, TransactionTrait,
 };
 
-use crate::error::into_db_err;
-
-/// Where a connection takes its scope from.
-#[derive(Clone, Debug)]
-enum ScopeSource {
-    /// A scope fixed when the handle was made (`None`: no tenant, tenant tables are refused).
-    Fixed(Option<Scope>),
-    /// `multitenant::current()`, read for each statement.
-    Ambient,
-}
+use crate::{Carrier, refused};
 
 /// A SeaORM connection that scopes every statement to a tenant: it implements
 /// [`ConnectionTrait`], [`TransactionTrait`] and [`StreamTrait`], so every SeaORM query,
@@ -46,8 +38,7 @@ enum ScopeSource {
 #[derive(Clone, Debug)]
 pub struct TenantConnection<C = DatabaseConnection> {
     inner: C,
-    scoper: Arc<Scoper>,
-    source: ScopeSource,
+    scoping: Scoping,
 }
 
 /// A scoped transaction: what [`TransactionTrait::begin`] on a [`TenantConnection`] returns.
@@ -77,11 +68,7 @@ impl<C> TenantConnection<C> {
     /// # let _ = scoped; }
     /// ```
     pub fn new(inner: C, scoper: Arc<Scoper>, scope: Scope) -> Self {
-        TenantConnection {
-            inner,
-            scoper,
-            source: ScopeSource::Fixed(Some(scope)),
-        }
+        TenantConnection::with_scoping(inner, Scoping::new(scoper, scope.into()))
     }
 
     /// Wraps `inner` so that each statement takes the ambient scope, `multitenant::current()`,
@@ -94,11 +81,20 @@ impl<C> TenantConnection<C> {
     /// # let _ = db; }
     /// ```
     pub fn ambient(inner: C, scoper: Arc<Scoper>) -> Self {
-        TenantConnection {
-            inner,
-            scoper,
-            source: ScopeSource::Ambient,
-        }
+        TenantConnection::with_scoping(inner, Scoping::new(scoper, ScopeSource::Ambient))
+    }
+
+    /// Wraps `inner` with an adapter-level [`Scoping`] (a scoper and where the scope comes
+    /// from).
+    ///
+    /// ```no_run
+    /// # fn f(conn: sea_orm::DatabaseConnection, scoper: std::sync::Arc<multitenant::Scoper>) {
+    /// use multitenant::adapter::{ScopeSource, Scoping};
+    /// let db = multitenant_sea_orm::TenantConnection::with_scoping(conn, Scoping::new(scoper, ScopeSource::NoTenant));
+    /// # let _ = db; }
+    /// ```
+    pub fn with_scoping(inner: C, scoping: Scoping) -> Self {
+        TenantConnection { inner, scoping }
     }
 
     /// The scope the next statement runs under (`None`: no tenant set).
@@ -109,10 +105,7 @@ impl<C> TenantConnection<C> {
     /// # }
     /// ```
     pub fn scope(&self) -> Option<Scope> {
-        match &self.source {
-            ScopeSource::Fixed(scope) => scope.clone(),
-            ScopeSource::Ambient => multitenant::current(),
-        }
+        self.scoping.scope()
     }
 
     /// The wrapped connection or transaction, unscoped: what it runs bypasses the scoper.
@@ -135,89 +128,82 @@ impl<C> TenantConnection<C> {
     /// # let _ = kind; }
     /// ```
     pub fn scoper(&self) -> &Arc<Scoper> {
-        &self.scoper
+        self.scoping.scoper()
     }
 
     /// The same scope over another connection: how a transaction inherits its scope. An ambient
     /// scope is fixed when the transaction begins, so the whole transaction runs under one scope.
     fn with_inner<T>(&self, inner: T) -> TenantConnection<T> {
-        TenantConnection {
-            inner,
-            scoper: self.scoper.clone(),
-            source: ScopeSource::Fixed(self.scope()),
-        }
+        TenantConnection::with_scoping(inner, self.scoping.pinned())
     }
 
-    /// Scopes `stmt` to the current scope, hands it to `run`, and maps a cross-tenant write
-    /// refused by the database to the core's error.
-    async fn send<T, F, Fut>(&self, stmt: Statement, run: F) -> Result<T, DbErr>
+    /// Scopes `stmt` for the current scope, hands it to `run`, and turns a cross-tenant write
+    /// refused by the database into a refusal.
+    async fn send<T, F, Fut>(&self, carrier: Carrier, stmt: Statement, run: F) -> Result<T, DbErr>
     where
         F: FnOnce(Statement) -> Fut,
         Fut: Future<Output = Result<T, DbErr>>,
     {
-        let scope = self.scope();
-        let stmt = self.scope_statement(stmt, scope.as_ref())?;
-        run(stmt).await.map_err(|e| map_db_err(e, scope.as_ref()))
+        let (stmt, scoped) = self.scope_statement(carrier, stmt)?;
+        run(stmt).await.map_err(|e| recognise(e, carrier, &scoped))
     }
 
-    /// Rewrites `stmt` for `scope` and appends the tenant value to its values.
+    /// Rewrites `stmt` and appends the tenant value to its values.
     fn scope_statement(
         &self,
+        carrier: Carrier,
         mut stmt: Statement,
-        scope: Option<&Scope>,
-    ) -> Result<Statement, DbErr> {
-        let scoped = self.scoper.rewrite(&stmt.sql, scope).map_err(into_db_err)?;
-        let Some(bind) = scoped.tenant_bind() else {
-            stmt.sql = scoped.sql().to_owned();
-            return Ok(stmt);
-        };
+    ) -> Result<(Statement, ScopedStatement), DbErr> {
         let given = stmt.values.as_ref().map_or(0, |v| v.0.len());
-        scoped.check_bind_count(given).map_err(into_db_err)?;
-        let value = tenant_value(bind, self.scoper.schema().key_kind());
-        stmt.values
-            .get_or_insert_with(|| Values(Vec::new()))
-            .0
-            .push(value);
+        let scoped = self
+            .scoping
+            .bound(&stmt.sql, given)
+            .map_err(|e| refused(carrier, e))?;
+        if let Some(bind) = scoped.tenant() {
+            stmt.values
+                .get_or_insert_with(|| Values(Vec::new()))
+                .0
+                .push(tenant_value(bind));
+        }
         stmt.sql = scoped.sql().to_owned();
-        Ok(stmt)
+        Ok((stmt, scoped))
     }
 }
 
-/// The tenant value as SeaORM binds it: the key's own type, or an array of the schema's key type
-/// (typed even when empty, so `col = ANY($n)` always type-checks).
-fn tenant_value(bind: &TenantBind, kind: KeyKind) -> Value {
+/// The tenant value as SeaORM binds it: the key's own type, or an array of the schema's key type.
+fn tenant_value(bind: &TenantBind) -> Value {
     match bind {
-        TenantBind::One(key) => key_value(key),
-        TenantBind::Many(keys) => {
-            let array_type = match kind {
-                KeyKind::Uuid => ArrayType::Uuid,
-                KeyKind::Text => ArrayType::String,
-                KeyKind::BigInt => ArrayType::BigInt,
-            };
-            Value::Array(
-                array_type,
-                Some(Box::new(keys.iter().map(key_value).collect())),
-            )
+        TenantBind::One(TenantKey::Int(v)) => Value::BigInt(Some(*v)),
+        TenantBind::One(TenantKey::Uuid(u)) => Value::Uuid(Some(*u)),
+        TenantBind::One(TenantKey::Text(t)) => Value::String(Some(t.to_string())),
+        TenantBind::Many(TenantKeys::BigInt(keys)) => {
+            array(ArrayType::BigInt, keys, |v| Value::BigInt(Some(*v)))
+        }
+        TenantBind::Many(TenantKeys::Uuid(keys)) => {
+            array(ArrayType::Uuid, keys, |u| Value::Uuid(Some(*u)))
+        }
+        TenantBind::Many(TenantKeys::Text(keys)) => {
+            array(ArrayType::String, keys, |t| Value::String(Some(t.clone())))
         }
     }
 }
 
-fn key_value(key: &TenantKey) -> Value {
-    match key {
-        TenantKey::Int(v) => Value::BigInt(Some(*v)),
-        TenantKey::Uuid(u) => Value::Uuid(Some(*u)),
-        TenantKey::Text(t) => Value::String(Some(t.to_string())),
-    }
+fn array<T>(kind: ArrayType, keys: &[T], value: impl Fn(&T) -> Value) -> Value {
+    Value::Array(kind, Some(Box::new(keys.iter().map(value).collect())))
 }
 
-/// Turns the database error a scoped INSERT raises when it names another tenant into the core's
-/// `CrossTenantWrite`; every other error passes unchanged.
-fn map_db_err(err: DbErr, scope: Option<&Scope>) -> DbErr {
-    let current = scope.and_then(Scope::tenant);
-    match multitenant::cross_tenant_write_from_db(&err.to_string(), current) {
-        Some(scope_err) => into_db_err(scope_err),
-        None => err,
+/// Turns the database error a scoped INSERT raises when it names another tenant into a refusal;
+/// every other error passes unchanged.
+fn recognise(err: DbErr, carrier: Carrier, scoped: &ScopedStatement) -> DbErr {
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = &err
+        && let Some(db) = e.as_database_error()
+        && let Some(refusal) = scoped
+            .cross_tenant_check()
+            .recognise(db.code().as_deref(), db.message())
+    {
+        return refused(carrier, refusal);
     }
+    err
 }
 
 #[async_trait::async_trait]
@@ -230,27 +216,29 @@ where
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.send(stmt, |stmt| self.inner.execute_raw(stmt)).await
+        self.send(Carrier::Exec, stmt, |stmt| self.inner.execute_raw(stmt))
+            .await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let scope = self.scope();
-        let sql = self
-            .scoper
-            .rewrite_literal(sql, scope.as_ref())
-            .map_err(into_db_err)?;
+        let scoped = self
+            .scoping
+            .unbound(sql)
+            .map_err(|e| refused(Carrier::Exec, e))?;
         self.inner
-            .execute_unprepared(&sql)
+            .execute_unprepared(scoped.sql())
             .await
-            .map_err(|e| map_db_err(e, scope.as_ref()))
+            .map_err(|e| recognise(e, Carrier::Exec, &scoped))
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.send(stmt, |stmt| self.inner.query_one_raw(stmt)).await
+        self.send(Carrier::Query, stmt, |stmt| self.inner.query_one_raw(stmt))
+            .await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.send(stmt, |stmt| self.inner.query_all_raw(stmt)).await
+        self.send(Carrier::Query, stmt, |stmt| self.inner.query_all_raw(stmt))
+            .await
     }
 
     fn support_returning(&self) -> bool {
@@ -276,15 +264,14 @@ where
         stmt: Statement,
     ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
         Box::pin(async move {
-            let scope = self.scope();
-            let stmt = self.scope_statement(stmt, scope.as_ref())?;
+            let (stmt, scoped) = self.scope_statement(Carrier::Query, stmt)?;
             let rows = self
                 .inner
                 .stream_raw(stmt)
                 .await
-                .map_err(|e| map_db_err(e, scope.as_ref()))?;
+                .map_err(|e| recognise(e, Carrier::Query, &scoped))?;
             Ok(rows
-                .map(move |row| row.map_err(|e| map_db_err(e, scope.as_ref())))
+                .map(move |row| row.map_err(|e| recognise(e, Carrier::Query, &scoped)))
                 .boxed())
         })
     }
@@ -393,22 +380,19 @@ mod tests {
     fn tenant_values_have_the_key_type() {
         let u = uuid::Uuid::nil();
         assert_eq!(
-            tenant_value(&TenantBind::One(TenantKey::Int(7)), KeyKind::BigInt),
+            tenant_value(&TenantBind::One(TenantKey::Int(7))),
             Value::BigInt(Some(7))
         );
         assert_eq!(
-            tenant_value(&TenantBind::One(TenantKey::Uuid(u)), KeyKind::Uuid),
+            tenant_value(&TenantBind::One(TenantKey::Uuid(u))),
             Value::Uuid(Some(u))
         );
         assert_eq!(
-            tenant_value(&TenantBind::One(TenantKey::from("acme")), KeyKind::Text),
+            tenant_value(&TenantBind::One(TenantKey::from("acme"))),
             Value::String(Some("acme".into()))
         );
         assert_eq!(
-            tenant_value(
-                &TenantBind::Many(Arc::from([TenantKey::Int(1), TenantKey::Int(2)])),
-                KeyKind::BigInt
-            ),
+            tenant_value(&TenantBind::Many(TenantKeys::BigInt(vec![1, 2]))),
             Value::Array(
                 ArrayType::BigInt,
                 Some(Box::new(vec![
@@ -419,7 +403,7 @@ mod tests {
         );
         // an empty set still binds an array of the key type
         assert_eq!(
-            tenant_value(&TenantBind::Many(Arc::from([])), KeyKind::Uuid),
+            tenant_value(&TenantBind::Many(TenantKeys::Uuid(Vec::new()))),
             Value::Array(ArrayType::Uuid, Some(Box::new(Vec::new())))
         );
     }

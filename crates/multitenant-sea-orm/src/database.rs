@@ -87,7 +87,6 @@ impl TenantDatabase {
     /// # let _ = admin; }
     /// ```
     pub fn unscoped(&self) -> TenantConnection {
-        tracing::debug!("unscoped SeaORM connection");
         self.scoped(Scope::Unscoped)
     }
 

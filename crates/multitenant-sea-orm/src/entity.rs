@@ -233,7 +233,10 @@ mod tests {
         let scoper = Scoper::new(schema);
         let sql = items::Entity::find().build(DbBackend::Postgres).sql;
         assert_eq!(
-            scoper.rewrite(&sql, Some(&Scope::one(1_i64))).unwrap().sql(),
+            scoper
+                .rewrite(&sql, Some(&Scope::one(1_i64)))
+                .unwrap()
+                .sql(),
             r#"SELECT "TaskItems".org_id, "TaskItems".id FROM "App"."TaskItems" WHERE "TaskItems".org_id = $1"#
         );
     }

@@ -1,17 +1,19 @@
 //! The crate's error type, and how a scoping refusal travels through SeaORM's `DbErr`.
 //!
-//! SeaORM's traits return [`DbErr`], so a refusal by the scoper rides inside
-//! `DbErr::TryIntoErr`, whose `source` keeps the typed [`multitenant::Error`] (the one variant of
-//! `DbErr` that carries a typed error instead of a string). [`scope_error`] reads it back.
+//! SeaORM runs on sqlx, and its traits return [`DbErr`]. A refusal (a statement the scoper
+//! refused before sending it, or a cross-tenant write PostgreSQL refused) travels as the
+//! database error it is: `DbErr::Exec` (statements that execute) or `DbErr::Query` (statements
+//! that return rows) holding `RuntimeErr::SqlxError(sqlx::Error::Database(..))`, whose inner
+//! error is a [`Refused`] with the core's SQLSTATE ([`multitenant::Error::sqlstate`]: `42501`
+//! for another tenant's rows, `0A000` for an unsupported construct, ...). It is never a
+//! connection error, so code that retries connection failures does not retry it;
+//! [`scope_error`] gives back the typed core error.
 
 use std::sync::Arc;
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 
-/// `DbErr::TryIntoErr::from` of a statement the scoper refused.
-const CARRIER_FROM: &str = "SQL statement";
-/// `DbErr::TryIntoErr::into` of a statement the scoper refused.
-const CARRIER_INTO: &str = "tenant-scoped statement";
+pub use multitenant_sqlx::Refused;
 
 /// Everything this crate can fail with: a scoping refusal, or an error of SeaORM / the database.
 ///
@@ -52,9 +54,9 @@ impl From<DbErr> for Error {
     /// Unwraps a scoping refusal carried inside a `DbErr`, so it arrives as [`Error::Scope`].
     ///
     /// ```
-    /// use multitenant_sea_orm::{Error, into_db_err};
+    /// use multitenant_sea_orm::{Carrier, Error, refused};
     ///
-    /// let db_err = into_db_err(multitenant::Error::NoTenant { table: "tasks".into() });
+    /// let db_err = refused(Carrier::Query, multitenant::Error::NoTenant { table: "tasks".into() });
     /// assert!(matches!(Error::from(db_err), Error::Scope(multitenant::Error::NoTenant { .. })));
     /// ```
     fn from(err: DbErr) -> Self {
@@ -65,9 +67,24 @@ impl From<DbErr> for Error {
     }
 }
 
+/// Which `DbErr` variant a refusal takes: SeaORM reports failures of statements that execute as
+/// `DbErr::Exec` and of statements that return rows as `DbErr::Query`.
+///
+/// ```
+/// let kind = multitenant_sea_orm::Carrier::Exec;
+/// # let _ = kind;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carrier {
+    /// `execute_raw`, `execute_unprepared`.
+    Exec,
+    /// `query_one_raw`, `query_all_raw`, `stream_raw`.
+    Query,
+}
+
 /// The typed scoping refusal carried by a `DbErr` that a scoped connection returned, if that is
 /// what it is. This is how a caller of SeaORM's API (`find().all(&db)`, `insert(..).exec(&db)`)
-/// tells a refusal apart from a database error.
+/// tells a refusal apart from a database or connection error.
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) {
@@ -85,26 +102,26 @@ impl From<DbErr> for Error {
 /// ```
 pub fn scope_error(err: &DbErr) -> Option<&multitenant::Error> {
     match err {
-        DbErr::TryIntoErr {
-            from: CARRIER_FROM,
-            into: CARRIER_INTO,
-            source,
-        } => source.downcast_ref::<multitenant::Error>(),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            multitenant_sqlx::scope_error(e)
+        }
         _ => None,
     }
 }
 
-/// Wraps a scoping refusal into the `DbErr` a scoped connection returns; [`scope_error`] reads
-/// it back.
+/// A scoping refusal as the `DbErr` a scoped connection returns; [`scope_error`] reads it back.
 ///
 /// ```
-/// let err = multitenant_sea_orm::into_db_err(multitenant::Error::NoTenant { table: "tasks".into() });
+/// use multitenant_sea_orm::{Carrier, refused};
+///
+/// let err = refused(Carrier::Exec, multitenant::Error::NoTenant { table: "tasks".into() });
+/// assert!(matches!(err, sea_orm::DbErr::Exec(_)));
 /// assert!(err.to_string().contains("no tenant is set"));
 /// ```
-pub fn into_db_err(err: multitenant::Error) -> DbErr {
-    DbErr::TryIntoErr {
-        from: CARRIER_FROM,
-        into: CARRIER_INTO,
-        source: Arc::new(err),
+pub fn refused(carrier: Carrier, err: multitenant::Error) -> DbErr {
+    let runtime = RuntimeErr::SqlxError(Arc::new(Refused::into_sqlx(err)));
+    match carrier {
+        Carrier::Exec => DbErr::Exec(runtime),
+        Carrier::Query => DbErr::Query(runtime),
     }
 }

@@ -65,8 +65,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Errors: SeaORM's traits return [`sea_orm::DbErr`]; a scoping refusal travels inside it with
-//! its type intact. [`scope_error`] gives back the [`multitenant::Error`] (`NoTenant`,
+//! Errors: SeaORM's traits return [`sea_orm::DbErr`]; a scoping refusal travels inside it as a
+//! database error with its own SQLSTATE and its type intact (see [`Refused`]). [`scope_error`] gives back the [`multitenant::Error`] (`NoTenant`,
 //! `CrossTenantWrite`, `TenantColumnAssignment`, ...), and `Error::from(db_err)` sorts any
 //! `DbErr` into [`Error::Scope`] or [`Error::Db`].
 
@@ -78,4 +78,4 @@ mod error;
 pub use connection::{TenantConnection, TenantTransaction};
 pub use database::TenantDatabase;
 pub use entity::{ReferenceEntity, SchemaFromEntities, TenantEntity};
-pub use error::{Error, into_db_err, scope_error};
+pub use error::{Carrier, Error, Refused, refused, scope_error};

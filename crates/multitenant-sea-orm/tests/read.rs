@@ -87,7 +87,10 @@ async fn find_by_id_never_reaches_another_tenant() {
     let sql = projects::Entity::find_by_id((1_i64, 1_i64))
         .build(DbBackend::Postgres)
         .sql;
-    let scoped = t.db.scoper().rewrite(&sql, Some(&Scope::one(2_i64))).unwrap();
+    let scoped =
+        t.db.scoper()
+            .rewrite(&sql, Some(&Scope::one(2_i64)))
+            .unwrap();
     assert_eq!(
         scoped.sql(),
         "SELECT projects.account_id, projects.id, projects.name FROM projects \

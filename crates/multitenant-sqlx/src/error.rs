@@ -1,7 +1,13 @@
-//! Errors: sqlx's executors return `sqlx::Error`, so a scoping refusal travels inside one
-//! (as `sqlx::Error::AnyDriverError`) with its type intact; [`scope_error`] gives it back.
+//! Errors. sqlx's executors return `sqlx::Error`, so a scoping refusal travels inside one, with
+//! a shape that says what it is: `sqlx::Error::Database` holding a [`Refused`], whose SQLSTATE
+//! is the core's [`multitenant::Error::sqlstate`] (`42501` for a refusal to touch another
+//! tenant's rows, `0A000` for an unsupported construct, ...). Code that sorts database errors by
+//! code or kind sees a permanent error, never one to retry; [`scope_error`] gives back the typed
+//! core error.
 
-use multitenant::Scope;
+use std::borrow::Cow;
+
+use sqlx::error::{DatabaseError, ErrorKind};
 
 /// The errors of this crate's own functions.
 ///
@@ -29,32 +35,93 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// A statement refused by the scoper (before it was sent), or a cross-tenant write refused by
+/// PostgreSQL and recognised: what `sqlx::Error::Database` holds when a scoped executor refuses.
+///
+/// ```
+/// use multitenant_sqlx::Refused;
+///
+/// let err = Refused::into_sqlx(multitenant::Error::NoTenant { table: "tasks".into() });
+/// let db = err.as_database_error().unwrap();
+/// assert_eq!(db.code().as_deref(), Some("42501"));
+/// let refused = db.try_downcast_ref::<Refused>().unwrap();
+/// assert!(matches!(refused.error(), multitenant::Error::NoTenant { .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Refused {
+    error: multitenant::Error,
+    message: String,
+}
+
+impl Refused {
+    /// The core's typed error.
+    ///
+    /// ```
+    /// let r = multitenant_sqlx::Refused::from(multitenant::Error::NoTenant { table: "t".into() });
+    /// assert!(matches!(r.error(), multitenant::Error::NoTenant { .. }));
+    /// ```
+    pub fn error(&self) -> &multitenant::Error {
+        &self.error
+    }
+
+    /// The refusal as the `sqlx::Error` a scoped executor returns.
+    ///
+    /// ```
+    /// let e = multitenant_sqlx::Refused::into_sqlx(multitenant::Error::NoTenant { table: "t".into() });
+    /// assert!(matches!(e, sqlx::Error::Database(_)));
+    /// ```
+    pub fn into_sqlx(error: multitenant::Error) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(Refused::from(error)))
+    }
+}
+
+impl From<multitenant::Error> for Refused {
+    fn from(error: multitenant::Error) -> Self {
+        Refused {
+            message: error.to_string(),
+            error,
+        }
+    }
+}
+
+impl DatabaseError for Refused {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Borrowed(self.error.sqlstate()))
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Other
+    }
+}
+
 /// The scoping refusal inside an `sqlx::Error`, if that is what it is.
 ///
 /// ```
-/// let e = sqlx::Error::AnyDriverError(Box::new(multitenant::Error::NoTenant { table: "t".into() }));
-/// assert!(matches!(multitenant_sqlx::scope_error(&e), Some(multitenant::Error::NoTenant { .. })));
-/// assert!(multitenant_sqlx::scope_error(&sqlx::Error::RowNotFound).is_none());
+/// use multitenant_sqlx::{Refused, scope_error};
+///
+/// let e = Refused::into_sqlx(multitenant::Error::NoTenant { table: "t".into() });
+/// assert!(matches!(scope_error(&e), Some(multitenant::Error::NoTenant { .. })));
+/// assert!(scope_error(&sqlx::Error::PoolTimedOut).is_none());
 /// ```
 pub fn scope_error(err: &sqlx::Error) -> Option<&multitenant::Error> {
-    match err {
-        sqlx::Error::AnyDriverError(inner) => inner.downcast_ref::<multitenant::Error>(),
-        _ => None,
-    }
-}
-
-pub(crate) fn scope_failure(e: multitenant::Error) -> sqlx::Error {
-    sqlx::Error::AnyDriverError(Box::new(e))
-}
-
-/// Turns the error PostgreSQL raises for an INSERT naming another tenant into the core's
-/// `CrossTenantWrite`; every other error passes unchanged.
-pub(crate) fn map_database_error(e: sqlx::Error, scope: Option<&Scope>) -> sqlx::Error {
-    if let sqlx::Error::Database(db) = &e
-        && let Some(scope_err) =
-            multitenant::cross_tenant_write_from_db(db.message(), scope.and_then(Scope::tenant))
-    {
-        return scope_failure(scope_err);
-    }
-    e
+    err.as_database_error()?
+        .try_downcast_ref::<Refused>()
+        .map(Refused::error)
 }

@@ -39,7 +39,9 @@
 mod error;
 mod executor;
 mod introspect;
+mod pool;
 
-pub use error::{Error, scope_error};
-pub use executor::{TenantPool, TenantTransaction, Tenanted};
+pub use error::{Error, Refused, scope_error};
+pub use executor::Tenanted;
 pub use introspect::introspect;
+pub use pool::{TenantPool, TenantTransaction};

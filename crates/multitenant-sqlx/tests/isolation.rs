@@ -5,6 +5,7 @@ mod common;
 
 use common::{Task, domain, dump};
 use futures_util::TryStreamExt;
+use multitenant::adapter::{ScopeSource, Scoping};
 use multitenant::{Error, Scope};
 use multitenant_sqlx::{Tenanted, scope_error};
 use sqlx::{Executor, Row, SqlSafeStr};
@@ -205,7 +206,10 @@ async fn no_tenant_set_refuses_everything_and_writes_nothing() {
     ] {
         for db_handle in [
             pool.ambient(),
-            Tenanted::new(pool.pool(), pool.scoper().clone(), None),
+            Tenanted::with_scoping(
+                pool.pool(),
+                Scoping::new(pool.scoper().clone(), ScopeSource::NoTenant),
+            ),
         ] {
             let err = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .execute(db_handle)
@@ -245,7 +249,7 @@ async fn no_tenant_set_refuses_everything_and_writes_nothing() {
 #[tokio::test]
 async fn transactions_and_connections_stay_scoped() {
     let (db, pool) = domain().await;
-    let mut tx = pool.begin(Some(Scope::one(3_i64))).await.unwrap();
+    let mut tx = pool.tenant(3_i64).begin().await.unwrap();
     sqlx::query("INSERT INTO projects (id, name) VALUES (50, 'in tx')")
         .execute(tx.executor())
         .await
@@ -258,7 +262,9 @@ async fn transactions_and_connections_stay_scoped() {
     tx.rollback().await.unwrap();
     assert_eq!(dump(&db.pool, "projects WHERE id = 50").await.len(), 0);
 
-    let mut tx = multitenant::scope(1_i64, pool.begin(None)).await.unwrap();
+    let mut tx = multitenant::scope(1_i64, async { pool.ambient().begin().await })
+        .await
+        .unwrap();
     sqlx::query("DELETE FROM tasks WHERE done")
         .execute(tx.executor())
         .await
@@ -277,7 +283,7 @@ async fn transactions_and_connections_stay_scoped() {
         .fetch_all(Tenanted::new(
             &mut *conn,
             pool.scoper().clone(),
-            Some(Scope::one(2_i64)),
+            Scope::one(2_i64),
         ))
         .await
         .unwrap();
@@ -291,7 +297,7 @@ async fn transactions_and_connections_stay_scoped() {
         .execute(Tenanted::new(
             &mut *tx,
             pool.scoper().clone(),
-            Some(Scope::one(2_i64)),
+            Scope::one(2_i64),
         ))
         .await
         .unwrap();
@@ -335,7 +341,7 @@ async fn one_prepared_statement_serves_every_tenant() {
             .fetch_one(Tenanted::new(
                 &mut *conn,
                 pool.scoper().clone(),
-                Some(Scope::one(tenant)),
+                Scope::one(tenant),
             ))
             .await
             .unwrap();
@@ -350,7 +356,7 @@ async fn one_prepared_statement_serves_every_tenant() {
         vec!["SELECT count(*) FROM tasks WHERE done = $1 AND tasks.account_id = $2"]
     );
     // Prepare and describe go through the scoper too.
-    let described = Tenanted::new(&mut *conn, pool.scoper().clone(), Some(Scope::one(1_i64)))
+    let described = Tenanted::new(&mut *conn, pool.scoper().clone(), Scope::one(1_i64))
         .describe(sqlx::AssertSqlSafe("SELECT name FROM tasks WHERE id = $1").into_sql_str())
         .await
         .unwrap();

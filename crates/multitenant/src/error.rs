@@ -114,6 +114,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// The SQLSTATE a driver reports for this refusal, so that code which only looks at
+    /// database error codes treats it as what it is: permanent, never worth a retry.
+    /// Refusals to touch another tenant's rows are `42501` (insufficient privilege),
+    /// constructs the scoper does not support `0A000` (feature not supported), unparseable SQL
+    /// `42601` (syntax error), a malformed tenant key `22P02`, a bind-count mismatch `42P02`
+    /// (undefined parameter) and an invalid schema `42P17` (invalid object definition).
+    ///
+    /// ```
+    /// let err = multitenant::Error::NoTenant { table: "tasks".into() };
+    /// assert_eq!(err.sqlstate(), "42501");
+    /// ```
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::NoTenant { .. }
+            | Error::CrossTenantWrite { .. }
+            | Error::TenantColumnAssignment { .. } => "42501",
+            Error::Unsupported { .. } | Error::LiteralKeyNotSafe { .. } => "0A000",
+            Error::Parse { .. } => "42601",
+            Error::InvalidTenantKey { .. } => "22P02",
+            Error::ParameterMismatch { .. } => "42P02",
+            Error::InvalidSchema { .. } => "42P17",
+        }
+    }
+
     pub(crate) fn unsupported(construct: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Unsupported {
             construct: construct.into(),
@@ -123,36 +147,9 @@ impl Error {
 }
 
 /// Text the rewritten SQL puts in the error PostgreSQL raises when an INSERT names another
-/// tenant; [`cross_tenant_write_from_db`] reads it back.
+/// tenant; [`crate::adapter::cross_tenant_write`] reads it back.
 pub(crate) const CROSS_TENANT_MARKER: &str = "multitenant: cross-tenant write to ";
 
-/// Recognises the database error that a scoped INSERT raises when a row names a tenant other
-/// than the current one, and turns it into [`Error::CrossTenantWrite`]. Adapters call it on
-/// every database error.
-///
-/// The check runs inside PostgreSQL (the rewritten text is the same for every tenant), so it
-/// arrives as a failed cast whose message carries the table, column and value.
-///
-/// ```
-/// use multitenant::{cross_tenant_write_from_db, Error, TenantKey};
-///
-/// let msg = r#"invalid input syntax for type integer: "multitenant: cross-tenant write to project.account_id = 2""#;
-/// let err = cross_tenant_write_from_db(msg, Some(&TenantKey::Int(1))).unwrap();
-/// assert!(matches!(err, Error::CrossTenantWrite { ref table, ref value, .. } if table == "project" && value == "2"));
-/// assert!(cross_tenant_write_from_db("duplicate key value", None).is_none());
-/// ```
-pub fn cross_tenant_write_from_db(
-    message: &str,
-    current: Option<&crate::TenantKey>,
-) -> Option<Error> {
-    let rest = &message[message.find(CROSS_TENANT_MARKER)? + CROSS_TENANT_MARKER.len()..];
-    let (target, value) = rest.split_once(" = ")?;
-    let value = value.split('"').next().unwrap_or(value);
-    let (table, column) = target.rsplit_once('.')?;
-    Some(Error::CrossTenantWrite {
-        table: table.to_owned(),
-        column: column.to_owned(),
-        value: value.to_owned(),
-        current: current.map_or_else(|| "unknown".to_owned(), ToString::to_string),
-    })
-}
+/// The SQLSTATE of that error: the marker text fails a cast to integer
+/// (`invalid_text_representation`).
+pub(crate) const CROSS_TENANT_SQLSTATE: &str = "22P02";

@@ -30,7 +30,7 @@ fn scoped(sql: &str, param: usize) -> String {
     assert_eq!(s.tenant_param(), Some(param), "tenant parameter of {sql}");
     assert_eq!(
         s.tenant_bind(),
-        Some(&multitenant::TenantBind::One(TenantKey::Int(1)))
+        Some(&multitenant::adapter::TenantBind::One(TenantKey::Int(1)))
     );
     s.sql().to_owned()
 }
@@ -604,7 +604,9 @@ fn schema_qualified_names_and_search_path() {
     );
     let scope = one();
     assert_eq!(
-        s.rewrite("SELECT * FROM tasks", Some(&scope)).unwrap().sql(),
+        s.rewrite("SELECT * FROM tasks", Some(&scope))
+            .unwrap()
+            .sql(),
         "SELECT * FROM tasks WHERE tasks.account_id = $1"
     );
     assert_eq!(
@@ -653,7 +655,7 @@ fn cache_returns_the_same_text_for_every_tenant() {
     assert!(std::sync::Arc::ptr_eq(&a.shared_sql(), &b.shared_sql()));
     assert_eq!(
         b.tenant_bind(),
-        Some(&multitenant::TenantBind::One(TenantKey::Int(2)))
+        Some(&multitenant::adapter::TenantBind::One(TenantKey::Int(2)))
     );
 }
 

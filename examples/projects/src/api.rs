@@ -618,7 +618,9 @@ mod tests {
         );
         assert_eq!(scoped.tenant_param(), Some(2));
         // No tenant: refused, naming the table.
-        let err = scoper.rewrite(super::MANAGERS_OF_PROJECT, None).unwrap_err();
+        let err = scoper
+            .rewrite(super::MANAGERS_OF_PROJECT, None)
+            .unwrap_err();
         assert!(matches!(err, multitenant::Error::NoTenant { .. }), "{err}");
     }
 }

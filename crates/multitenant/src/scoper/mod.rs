@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
-use crate::{Error, Schema, Scope, TenantKey};
+use uuid::Uuid;
+
+use crate::{Error, KeyKind, Schema, Scope, TenantKey};
 
 pub(crate) use rewrite::Mode;
 
@@ -56,22 +58,91 @@ pub(crate) struct Rewrite {
     pub(crate) highest_param: usize,
 }
 
-/// The value bound to the tenant parameter.
+/// The value bound to the tenant parameter, typed as the schema's key kind.
 ///
 /// ```
-/// use multitenant::{Schema, Scope, Scoper, TenantBind, TenantKey};
+/// use multitenant::adapter::{TenantBind, TenantKeys};
+/// use multitenant::{Schema, Scope, Scoper};
 ///
 /// let scoper = Scoper::new(Schema::builder().tenant_table("t", "org").build().unwrap());
 /// let scoped = scoper.rewrite("SELECT * FROM t", Some(&Scope::many([1_i64, 2]))).unwrap();
 /// assert_eq!(scoped.sql(), "SELECT * FROM t WHERE t.org = ANY($1)");
-/// assert!(matches!(scoped.tenant_bind(), Some(TenantBind::Many(keys)) if keys.len() == 2));
+/// assert_eq!(scoped.tenant_bind(), Some(&TenantBind::Many(TenantKeys::BigInt(vec![1, 2]))));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TenantBind {
     /// One key, bound as the schema's key type.
     One(TenantKey),
-    /// Several keys, bound as an array of the key type.
-    Many(Arc<[TenantKey]>),
+    /// Several keys, bound as an array of the schema's key type.
+    Many(TenantKeys),
+}
+
+/// A set of tenant keys as one array of the schema's key type: typed even when empty, so
+/// `tenant_col = ANY($n)` always type-checks.
+///
+/// ```
+/// use multitenant::adapter::TenantKeys;
+/// use multitenant::{KeyKind, TenantKey};
+///
+/// let none = TenantKeys::new(KeyKind::Uuid, &[]);
+/// assert_eq!(none, TenantKeys::Uuid(Vec::new()));
+/// assert_eq!(none.kind(), KeyKind::Uuid);
+/// assert_eq!(TenantKeys::new(KeyKind::Text, &[TenantKey::from("a")]), TenantKeys::Text(vec!["a".into()]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TenantKeys {
+    /// `bigint[]`.
+    BigInt(Vec<i64>),
+    /// `uuid[]`.
+    Uuid(Vec<Uuid>),
+    /// `text[]`.
+    Text(Vec<String>),
+}
+
+impl TenantKeys {
+    /// The keys of `kind` among `keys` (the scoper has already checked that every key has the
+    /// schema's kind; a key of another kind is left out).
+    pub fn new(kind: KeyKind, keys: &[TenantKey]) -> Self {
+        match kind {
+            KeyKind::BigInt => TenantKeys::BigInt(
+                keys.iter()
+                    .filter_map(|k| match k {
+                        TenantKey::Int(v) => Some(*v),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            KeyKind::Uuid => TenantKeys::Uuid(
+                keys.iter()
+                    .filter_map(|k| match k {
+                        TenantKey::Uuid(u) => Some(*u),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            KeyKind::Text => TenantKeys::Text(
+                keys.iter()
+                    .filter_map(|k| match k {
+                        TenantKey::Text(t) => Some(t.to_string()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The key kind of the array's elements.
+    ///
+    /// ```
+    /// assert_eq!(multitenant::adapter::TenantKeys::BigInt(vec![]).kind(), multitenant::KeyKind::BigInt);
+    /// ```
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            TenantKeys::BigInt(_) => KeyKind::BigInt,
+            TenantKeys::Uuid(_) => KeyKind::Uuid,
+            TenantKeys::Text(_) => KeyKind::Text,
+        }
+    }
 }
 
 /// One statement, scoped: the SQL to send and the tenant value to bind after the statement's
@@ -129,7 +200,7 @@ impl Scoped {
     /// ```
     /// # let scoper = multitenant::Scoper::new(multitenant::Schema::builder().tenant_table("t", "a").build().unwrap());
     /// let s = scoper.rewrite("SELECT * FROM t", Some(&multitenant::Scope::one(4_i64))).unwrap();
-    /// assert_eq!(s.tenant_bind(), Some(&multitenant::TenantBind::One(4_i64.into())));
+    /// assert_eq!(s.tenant_bind(), Some(&multitenant::adapter::TenantBind::One(4_i64.into())));
     /// ```
     pub fn tenant_bind(&self) -> Option<&TenantBind> {
         self.bind.as_ref()
@@ -235,7 +306,8 @@ impl Scoper {
             }
             Some(Scope::Tenants(keys)) => {
                 keys.iter().try_for_each(|k| self.check_key(k))?;
-                (Mode::Many, Some(TenantBind::Many(keys.clone())))
+                let keys = TenantKeys::new(self.schema.key_kind(), keys);
+                (Mode::Many, Some(TenantBind::Many(keys)))
             }
             Some(Scope::Unscoped) => (Mode::Unscoped, None),
         };
