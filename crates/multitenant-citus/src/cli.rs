@@ -132,10 +132,10 @@ async fn run_async(args: &CitusArgs, out: &mut impl Write) -> Result<ExitCode, S
     let schema = match &target.schema {
         Some(path) => Schema::from_toml_file(path).map_err(|e| e.to_string())?,
         None => {
-            let convention = multitenant::Convention {
+            let convention = multitenant::catalog::Convention {
                 tenant_column: target.tenant_column.clone(),
                 root_table: target.root_table.clone(),
-                ..multitenant::Convention::default()
+                ..multitenant::catalog::Convention::default()
             };
             multitenant_sqlx::introspect(&pool, &convention)
                 .await

@@ -120,10 +120,10 @@ fn load_schema(args: &ScopeArgs) -> Result<Schema, String> {
     let Some(url) = &args.database_url else {
         return Schema::from_toml_file(&args.schema).map_err(|e| e.to_string());
     };
-    let convention = multitenant::Convention {
+    let convention = multitenant::catalog::Convention {
         tenant_column: args.tenant_column.clone(),
         root_table: args.root_table.clone(),
-        ..multitenant::Convention::default()
+        ..multitenant::catalog::Convention::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,6 +1,7 @@
 //! Builds a [`Schema`] from a live database's catalog.
 
-use multitenant::{CatalogTable, CitusDistribution, Convention, Schema, TableName};
+use multitenant::catalog::{CatalogTable, CitusDistribution, Convention};
+use multitenant::{Schema, TableName};
 use sqlx::PgPool;
 
 use crate::Error;
@@ -43,7 +44,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace";
 ///
 /// ```no_run
 /// # async fn f(pool: sqlx::PgPool) -> Result<(), multitenant_sqlx::Error> {
-/// let schema = multitenant_sqlx::introspect(&pool, &multitenant::Convention::default()).await?;
+/// let schema = multitenant_sqlx::introspect(&pool, &multitenant::catalog::Convention::default()).await?;
 /// # let _ = schema; Ok(()) }
 /// ```
 pub async fn introspect(pool: &PgPool, convention: &Convention) -> Result<Schema, Error> {

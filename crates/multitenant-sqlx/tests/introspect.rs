@@ -3,7 +3,8 @@
 mod common;
 
 use common::{DOMAIN, TestDb, schema};
-use multitenant::{Convention, Schema, TableKind};
+use multitenant::catalog::Convention;
+use multitenant::{Schema, TableKind};
 
 #[tokio::test]
 async fn introspection_matches_the_declared_schema() {

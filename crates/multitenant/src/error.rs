@@ -105,12 +105,9 @@ pub enum Error {
         highest: usize,
     },
 
-    /// A schema definition is invalid.
-    #[error("invalid schema: {message}")]
-    InvalidSchema {
-        /// What is wrong with it.
-        message: String,
-    },
+    /// A schema definition is invalid; the [`SchemaError`](crate::SchemaError) says why.
+    #[error("invalid schema: {0}")]
+    InvalidSchema(crate::SchemaError),
 }
 
 impl Error {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Error;
+use crate::{Error, SchemaError};
 
 /// The PostgreSQL type of a schema's tenant keys.
 ///
@@ -86,9 +86,7 @@ impl FromStr for KeyKind {
             "bigint" | "int8" | "int" | "integer" | "int4" => Ok(KeyKind::BigInt),
             "uuid" => Ok(KeyKind::Uuid),
             "text" | "varchar" | "character varying" => Ok(KeyKind::Text),
-            other => Err(Error::InvalidSchema {
-                message: format!("unknown tenant key type `{other}`: use bigint, uuid or text"),
-            }),
+            other => Err(SchemaError::UnknownKeyKind { text: other.into() }.into()),
         }
     }
 }
@@ -209,6 +207,17 @@ mod tests {
             })
         ));
         assert!(KeyKind::Text.parse_key("").is_err());
+    }
+
+    #[test]
+    fn an_unknown_key_type_is_refused() {
+        assert_eq!("INT8".parse::<KeyKind>(), Ok(KeyKind::BigInt));
+        assert_eq!(
+            " Float ".parse::<KeyKind>(),
+            Err(Error::InvalidSchema(SchemaError::UnknownKeyKind {
+                text: "float".into()
+            }))
+        );
     }
 
     #[test]

@@ -10,7 +10,6 @@ mod scoper;
 pub use context::{Scope, current, current_tenant, scope, scope_many, spawn, unscoped, with_scope};
 pub use error::Error;
 pub use key::{KeyKind, TenantKey};
-pub use schema::{
-    CatalogTable, CitusDistribution, Convention, Schema, SchemaBuilder, TableKind, TableName,
-};
+pub use schema::catalog;
+pub use schema::{Schema, SchemaBuilder, SchemaError, TableKind, TableName};
 pub use scoper::Scoper;

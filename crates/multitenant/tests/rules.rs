@@ -673,6 +673,7 @@ fn window_functions_distinct_on_and_locking() {
 }
 
 #[test]
+#[cfg(feature = "toml")]
 fn restricted_views_and_functions_are_refused_unless_unscoped() {
     let s = Scoper::new(
         Schema::from_toml_str(
