@@ -301,19 +301,29 @@ async fn a_refusal_is_not_a_connection_error() {
     // sqlx: a refusal is `sqlx::Error::Database` with SQLSTATE 42501, carrying the core error.
     let pool = PgPool::connect(&db.url).await.expect("connect");
     let refused = sqlx::query(NAMES)
-        .fetch_all(multitenant_sqlx::Tenanted::with_scoping(&pool, none.clone()))
+        .fetch_all(multitenant_sqlx::Tenanted::with_scoping(
+            &pool,
+            none.clone(),
+        ))
         .await
         .unwrap_err();
     let as_db = refused.as_database_error().expect("a database error");
     assert_eq!(as_db.code().as_deref(), Some("42501"));
-    assert!(as_db.try_downcast_ref::<multitenant_sqlx::Refused>().is_some());
+    assert!(
+        as_db
+            .try_downcast_ref::<multitenant_sqlx::Refused>()
+            .is_some()
+    );
     assert!(matches!(
         multitenant_sqlx::scope_error(&refused),
         Some(Error::NoTenant { .. })
     ));
     pool.close().await;
     let closed = sqlx::query("SELECT 1")
-        .fetch_all(multitenant_sqlx::Tenanted::with_scoping(&pool, none.clone()))
+        .fetch_all(multitenant_sqlx::Tenanted::with_scoping(
+            &pool,
+            none.clone(),
+        ))
         .await
         .unwrap_err();
     assert!(matches!(closed, sqlx::Error::PoolClosed), "{closed}");

@@ -125,6 +125,43 @@ impl TenantKey {
         }
     }
 
+    /// The integer, when this is an integer key.
+    ///
+    /// ```
+    /// assert_eq!(multitenant::TenantKey::Int(4).as_int(), Some(4));
+    /// assert_eq!(multitenant::TenantKey::from("a").as_int(), None);
+    /// ```
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            TenantKey::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The UUID, when this is a UUID key.
+    ///
+    /// ```
+    /// assert_eq!(multitenant::TenantKey::Int(4).as_uuid(), None);
+    /// ```
+    pub fn as_uuid(&self) -> Option<Uuid> {
+        match self {
+            TenantKey::Uuid(u) => Some(*u),
+            _ => None,
+        }
+    }
+
+    /// The text, when this is a text key.
+    ///
+    /// ```
+    /// assert_eq!(multitenant::TenantKey::from("acme").as_text(), Some("acme"));
+    /// ```
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            TenantKey::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// The key written as a SQL literal, where that is safe without quoting rules that depend on
     /// server settings: integers, and UUIDs (which only hold hex digits and dashes).
     /// Text keys return `None`; they must be bound as parameters.

@@ -103,29 +103,12 @@ impl TenantKeys {
     /// The keys of `kind` among `keys` (the scoper has already checked that every key has the
     /// schema's kind; a key of another kind is left out).
     pub fn new(kind: KeyKind, keys: &[TenantKey]) -> Self {
+        let keys = keys.iter();
         match kind {
-            KeyKind::BigInt => TenantKeys::BigInt(
-                keys.iter()
-                    .filter_map(|k| match k {
-                        TenantKey::Int(v) => Some(*v),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            KeyKind::Uuid => TenantKeys::Uuid(
-                keys.iter()
-                    .filter_map(|k| match k {
-                        TenantKey::Uuid(u) => Some(*u),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+            KeyKind::BigInt => TenantKeys::BigInt(keys.filter_map(TenantKey::as_int).collect()),
+            KeyKind::Uuid => TenantKeys::Uuid(keys.filter_map(TenantKey::as_uuid).collect()),
             KeyKind::Text => TenantKeys::Text(
-                keys.iter()
-                    .filter_map(|k| match k {
-                        TenantKey::Text(t) => Some(t.to_string()),
-                        _ => None,
-                    })
+                keys.filter_map(|k| k.as_text().map(str::to_owned))
                     .collect(),
             ),
         }
