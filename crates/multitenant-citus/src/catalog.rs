@@ -1,9 +1,10 @@
 //! Catalog facts: what the live database holds for the tables a [`Schema`](multitenant::Schema)
 //! names (columns, keys, foreign keys, unique indexes, Citus distribution), read in one query and
-//! decoded from JSON, so the decisions made on them are pure functions.
+//! decoded from JSON, so the decisions made on them are pure functions and a recorded catalog
+//! can be replayed without a database.
 
 use multitenant::TableName;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::Error;
@@ -79,15 +80,40 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 
 /// What the database holds: tables, columns, keys and, with Citus, how each table is
 /// distributed. Read it with [`Catalog::read`]; [`check`](crate::check) and
-/// [`plan`](crate::plan) decide on it without touching the database.
+/// [`plan`](crate::plan) decide on it without touching the database. It serializes to JSON and
+/// back (serde), so a catalog recorded once can be checked and planned on anywhere.
 ///
 /// ```no_run
-/// # async fn f(conn: &mut sqlx::PgConnection) -> Result<(), multitenant_citus::Error> {
+/// # async fn f(conn: &mut sqlx::PgConnection) -> Result<(), Box<dyn std::error::Error>> {
 /// let catalog = multitenant_citus::Catalog::read(conn).await?;
 /// println!("Citus: {}", catalog.citus_version().unwrap_or("not installed"));
+/// std::fs::write("catalog.json", serde_json::to_string_pretty(&catalog)?)?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Deserialize)]
+///
+/// A recorded catalog, here one table without a tenant column in its primary key:
+///
+/// ```
+/// use multitenant::Schema;
+/// use multitenant_citus::{Catalog, check};
+///
+/// let catalog: Catalog = serde_json::from_str(r#"{"citus": null, "tables": [{
+///     "schema": "public", "name": "tasks",
+///     "columns": [
+///         {"name": "account_id", "type": "bigint", "not_null": true, "identity": false, "sequence": null},
+///         {"name": "id", "type": "bigint", "not_null": true, "identity": true, "sequence": "public.tasks_id_seq"}],
+///     "constraints": [{"name": "tasks_pkey", "kind": "p", "columns": ["id"], "target": null,
+///         "target_columns": [], "on_delete": " ", "on_update": " ", "index": "tasks_pkey"}],
+///     "unique_indexes": []}]}"#)?;
+/// let schema = Schema::builder().tenant_table("tasks", "account_id").build()?;
+/// assert_eq!(
+///     check(&schema, &catalog)[0].to_string(),
+///     "public.tasks: primary key `tasks_pkey` (id) lacks `account_id`; \
+///      fix: recreate it as PRIMARY KEY (account_id, id)"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Catalog {
     pub(crate) citus: Option<String>,
     pub(crate) tables: Vec<TableFacts>,
@@ -95,7 +121,7 @@ pub struct Catalog {
     pub(crate) distribution: Vec<Distribution>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct TableFacts {
     pub(crate) schema: String,
     pub(crate) name: String,
@@ -104,7 +130,7 @@ pub(crate) struct TableFacts {
     pub(crate) unique_indexes: Vec<IndexFacts>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ColumnFacts {
     pub(crate) name: String,
     #[serde(rename = "type")]
@@ -114,7 +140,7 @@ pub(crate) struct ColumnFacts {
     pub(crate) sequence: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct ConstraintFacts {
     pub(crate) name: String,
     /// `p`, `u` or `f`.
@@ -128,13 +154,13 @@ pub(crate) struct ConstraintFacts {
     pub(crate) index: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Target {
     pub(crate) schema: String,
     pub(crate) name: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct IndexFacts {
     pub(crate) name: String,
     pub(crate) columns: Vec<String>,
@@ -142,7 +168,7 @@ pub(crate) struct IndexFacts {
     pub(crate) simple: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Distribution {
     pub(crate) schema: String,
     pub(crate) name: String,

@@ -15,8 +15,9 @@
 //!   with a notice.
 //!
 //! The decisions are pure functions of the [`Schema`](multitenant::Schema) and the [`Catalog`];
-//! only reading the catalog and running the plan touch the database. The `multitenant citus`
-//! command ([`CitusArgs`], [`run`]) and, with the `sea-orm` feature, `migration::distribute` for
+//! only reading the catalog and running the plan touch the database. A [`Catalog`] is plain data
+//! (serde), so a recorded one can be decided on without a database. The `multitenant citus`
+//! command of `multitenant-cli` and, with the `sea-orm` feature, `migration::distribute` for
 //! SeaORM migrations are built on the same functions.
 //!
 //! ```no_run
@@ -53,7 +54,6 @@
 mod apply;
 mod catalog;
 mod check;
-mod cli;
 mod error;
 #[cfg(feature = "sea-orm")]
 pub mod migration;
@@ -63,6 +63,5 @@ mod sql;
 pub use apply::{apply, undistribute};
 pub use catalog::Catalog;
 pub use check::{Finding, Fix, Problem, check};
-pub use cli::{CitusAction, CitusArgs, Target, run};
 pub use error::Error;
 pub use plan::{Plan, Step, plan, undistribute_plan};

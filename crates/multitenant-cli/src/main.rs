@@ -1,4 +1,7 @@
-//! The `multitenant` command: shows what the library does to a statement.
+//! The `multitenant` command: shows what the library does to a statement, and makes a schema
+//! Citus-ready (`multitenant citus`, in the `citus` module).
+
+mod citus;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -21,7 +24,7 @@ enum Command {
     /// Prints how statements are scoped: the rewritten SQL and the tenant parameter number.
     Scope(ScopeArgs),
     /// Makes the schema Citus-ready and distributes it: check, plan, apply, undistribute.
-    Citus(multitenant_citus::CitusArgs),
+    Citus(citus::CitusArgs),
 }
 
 #[derive(Args)]
@@ -83,7 +86,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Citus(args) => multitenant_citus::run(args, &mut io::stdout()),
+        Command::Citus(args) => citus::run(args, &mut io::stdout()),
     }
 }
 
@@ -115,15 +118,27 @@ fn scope_one(scoper: &Scoper, scope: &Scope, sql: &str) -> Output {
     }
 }
 
+/// The schema of the connected database: tables with `tenant_column` are tenant tables, and
+/// `root_table`'s `id` is the tenant key (with Citus, its distribution metadata counts too).
+async fn introspect(
+    pool: &sqlx::PgPool,
+    tenant_column: &str,
+    root_table: &str,
+) -> Result<Schema, String> {
+    let convention = multitenant::catalog::Convention {
+        tenant_column: tenant_column.to_owned(),
+        root_table: root_table.to_owned(),
+        ..multitenant::catalog::Convention::default()
+    };
+    multitenant_sqlx::introspect(pool, &convention)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// The schema from the file, or introspected from `--database-url`.
 fn load_schema(args: &ScopeArgs) -> Result<Schema, String> {
     let Some(url) = &args.database_url else {
         return Schema::from_toml_file(&args.schema).map_err(|e| e.to_string());
-    };
-    let convention = multitenant::catalog::Convention {
-        tenant_column: args.tenant_column.clone(),
-        root_table: args.root_table.clone(),
-        ..multitenant::catalog::Convention::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -133,9 +148,7 @@ fn load_schema(args: &ScopeArgs) -> Result<Schema, String> {
         let pool = sqlx::PgPool::connect(url)
             .await
             .map_err(|e| format!("cannot connect to the database at --database-url: {e}"))?;
-        let schema = multitenant_sqlx::introspect(&pool, &convention)
-            .await
-            .map_err(|e| e.to_string());
+        let schema = introspect(&pool, &args.tenant_column, &args.root_table).await;
         pool.close().await;
         schema
     })

@@ -1,52 +1,26 @@
-//! The `multitenant citus` command: check, plan, apply and undistribute from the shell.
+//! The `multitenant citus` command: check, plan, apply and undistribute from the shell, on the
+//! decisions and I/O of `multitenant-citus`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Subcommand};
 use multitenant::Schema;
+use multitenant_citus::{Catalog, Error, Plan, apply, check, plan, undistribute};
 use sqlx::postgres::PgPoolOptions;
 
-use crate::{Catalog, Error, Plan, apply, check, plan, undistribute};
-
 /// Arguments of `multitenant citus`: a subcommand and where to find the database and schema.
-///
-/// ```
-/// use clap::Parser;
-///
-/// #[derive(Parser)]
-/// struct Cli {
-///     #[command(subcommand)]
-///     command: Command,
-/// }
-/// #[derive(clap::Subcommand)]
-/// enum Command {
-///     Citus(multitenant_citus::CitusArgs),
-/// }
-/// let cli = Cli::parse_from(["multitenant", "citus", "check", "--database-url", "postgres://localhost/app"]);
-/// ```
-#[derive(Debug, clap::Args)]
-pub struct CitusArgs {
+#[derive(Debug, Args)]
+pub(crate) struct CitusArgs {
     /// What to do.
     #[command(subcommand)]
-    pub action: CitusAction,
+    action: CitusAction,
 }
 
 /// The `multitenant citus` subcommands, each with its target.
-///
-/// ```
-/// use multitenant_citus::{CitusAction, Target};
-///
-/// let action = CitusAction::Plan(Target {
-///     database_url: "postgres://localhost/app".into(),
-///     schema: Some("multitenant.toml".into()),
-///     tenant_column: "account_id".into(),
-///     root_table: "accounts".into(),
-/// });
-/// assert!(matches!(action, CitusAction::Plan(_)));
-/// ```
-#[derive(Debug, Clone, clap::Subcommand)]
-pub enum CitusAction {
+#[derive(Debug, Subcommand)]
+enum CitusAction {
     /// Reports, per table, everything that blocks distribution and how to fix it (exit 1 if any).
     Check(Target),
     /// Prints the SQL that fixes every finding and distributes the schema; changes nothing.
@@ -58,48 +32,25 @@ pub enum CitusAction {
 }
 
 /// The database and the schema a `multitenant citus` subcommand works on.
-///
-/// ```
-/// let t = multitenant_citus::Target {
-///     database_url: "postgres://localhost/app".into(),
-///     schema: None, // introspect: tables with `account_id` are tenant tables
-///     tenant_column: "account_id".into(),
-///     root_table: "accounts".into(),
-/// };
-/// assert!(t.schema.is_none());
-/// ```
-#[derive(Debug, Clone, clap::Args)]
-pub struct Target {
+#[derive(Debug, Args)]
+struct Target {
     /// The database (`postgres://user@host:port/database`).
     #[arg(long)]
-    pub database_url: String,
+    database_url: String,
     /// The schema file (multitenant.toml); without it, the schema is introspected.
     #[arg(long)]
-    pub schema: Option<PathBuf>,
+    schema: Option<PathBuf>,
     /// Without --schema: tables with this column are tenant tables.
     #[arg(long, default_value = "account_id")]
-    pub tenant_column: String,
+    tenant_column: String,
     /// Without --schema: the tenant root table (its `id` is the tenant key).
     #[arg(long, default_value = "account")]
-    pub root_table: String,
+    root_table: String,
 }
 
 /// Runs `multitenant citus ...`, writing its report to `out`. Exit code 0 on success, 1 when
 /// `check` finds something, 2 on an error (the message goes to stderr).
-///
-/// ```no_run
-/// use clap::Parser;
-///
-/// #[derive(Parser)]
-/// struct Cli {
-///     #[command(flatten)]
-///     citus: multitenant_citus::CitusArgs,
-/// }
-/// fn main() -> std::process::ExitCode {
-///     multitenant_citus::run(Cli::parse().citus, &mut std::io::stdout())
-/// }
-/// ```
-pub fn run(args: CitusArgs, out: &mut impl Write) -> ExitCode {
+pub(crate) fn run(args: CitusArgs, out: &mut impl Write) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -131,16 +82,7 @@ async fn run_async(args: &CitusArgs, out: &mut impl Write) -> Result<ExitCode, S
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let schema = match &target.schema {
         Some(path) => Schema::from_toml_file(path).map_err(|e| e.to_string())?,
-        None => {
-            let convention = multitenant::catalog::Convention {
-                tenant_column: target.tenant_column.clone(),
-                root_table: target.root_table.clone(),
-                ..multitenant::catalog::Convention::default()
-            };
-            multitenant_sqlx::introspect(&pool, &convention)
-                .await
-                .map_err(|e| e.to_string())?
-        }
+        None => crate::introspect(&pool, &target.tenant_column, &target.root_table).await?,
     };
     let report = match args.action {
         CitusAction::Check(_) => {
