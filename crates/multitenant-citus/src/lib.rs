@@ -55,6 +55,7 @@ mod apply;
 mod catalog;
 mod check;
 mod error;
+mod finding;
 #[cfg(feature = "sea-orm")]
 pub mod migration;
 mod plan;
@@ -62,6 +63,7 @@ mod sql;
 
 pub use apply::{apply, undistribute};
 pub use catalog::Catalog;
-pub use check::{Finding, Fix, Problem, check};
+pub use check::check;
 pub use error::Error;
+pub use finding::{Finding, Fix, Problem};
 pub use plan::{Plan, Step, plan, undistribute_plan};

@@ -8,7 +8,8 @@ use multitenant::{Schema, TableKind, TableName};
 
 use crate::Error;
 use crate::catalog::{Catalog, ConstraintFacts};
-use crate::check::{ForeignKeyShape, Problem, check, foreign_key_shape, kind_of};
+use crate::check::{ForeignKeyShape, check, foreign_key_shape, kind_of};
+use crate::finding::Problem;
 use crate::sql;
 
 /// Ordered statements to run in one transaction, and notices for the reader. Its `Display` is
