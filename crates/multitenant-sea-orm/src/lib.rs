@@ -6,7 +6,8 @@
 //! `ConnectionTrait`, `TransactionTrait` and `StreamTrait`: pass `&conn` wherever SeaORM takes a
 //! connection. Each statement is rewritten by the core scoper (`WHERE projects.account_id = $n`,
 //! the tenant column filled on INSERT, ...) and the tenant key is bound as one more value. With no
-//! tenant set, a statement touching a tenant table is refused before it is sent.
+//! tenant set, a statement touching a tenant table is refused before it is sent. The adapter
+//! follows the core's [`multitenant::adapter`] protocol and only converts values to SeaORM's.
 //!
 //! ```no_run
 //! use multitenant::Schema;

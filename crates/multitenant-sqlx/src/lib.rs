@@ -6,6 +6,10 @@
 //! INSERT, ...) with the tenant key bound as one more argument. The rewritten text is the same
 //! for every tenant, so sqlx's prepared-statement cache keeps working.
 //!
+//! The adapter follows the core's [`multitenant::adapter`] protocol and only converts values:
+//! the tenant bind to an sqlx argument, and a refusal to `sqlx::Error::Database` holding a
+//! [`Refused`] (SQLSTATE from [`multitenant::Error::sqlstate`]).
+//!
 //! ```no_run
 //! use multitenant::Schema;
 //! use multitenant_sqlx::{TenantPool, scope_error};
