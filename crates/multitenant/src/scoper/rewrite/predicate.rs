@@ -222,7 +222,7 @@ impl Rewriter<'_> {
     /// current tenant, the tenant when `X` is NULL, and raises an error otherwise:
     /// `CASE WHEN X = T THEN X WHEN X IS NULL THEN T
     ///       WHEN CAST('<marker> table.col = ' || X::text AS integer) IS NULL THEN X END`.
-    /// The failing cast carries the message that `cross_tenant_write_from_db` recognises.
+    /// The failing cast carries the message that `adapter::cross_tenant_write` recognises (SQLSTATE 22P02).
     fn check_value(&mut self, value: &mut Node, table_col: &str) -> Res {
         match value.node.as_ref() {
             Some(NodeEnum::SetToDefault(_)) => {
