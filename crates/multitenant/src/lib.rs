@@ -3,6 +3,7 @@
 mod context;
 mod error;
 mod key;
+pub mod resolve;
 mod schema;
 mod scoper;
 
