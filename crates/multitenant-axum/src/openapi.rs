@@ -156,6 +156,7 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
             model = model.required(col.json_key());
         }
     }
+    // `Page<E::Model>` (`crate::Page`), written out because models need not be utoipa schemas.
     let page = ObjectBuilder::new()
         .property(
             "items",

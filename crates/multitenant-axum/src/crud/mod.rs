@@ -2,6 +2,16 @@
 //! equality filters), create, retrieve, replace, partial update and delete, each through a
 //! connection scoped to the request's tenant. Another tenant's row is indistinguishable from a
 //! missing one.
+//!
+//! This module builds the router; [`params`] reads the list's query string and path ids,
+//! [`body`] validates request bodies, [`handlers`] run the operations. Their failures are
+//! [`ApiError`]s, mapped as [`crate::error`] documents.
+
+mod body;
+mod handlers;
+mod params;
+#[cfg(test)]
+mod test_entity;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -9,28 +19,21 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Path, Query, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use http::StatusCode;
 use http::request::Parts;
-use multitenant::TenantKey;
-use multitenant_sea_orm::{TenantConnection, TenantDatabase, TenantEntity, scope_error};
-use sea_orm::sea_query::ColumnType;
-use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IdenStatic,
-    IntoActiveModel, Iterable, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryIntoModel, Value,
-};
+use multitenant_sea_orm::{TenantDatabase, TenantEntity};
+use sea_orm::{ActiveModelBehavior, ActiveModelTrait, EntityTrait, IntoActiveModel, TryIntoModel};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value as Json_};
 
-use crate::{TenantConn, TenantRejection};
+use crate::resolve::copy_head;
+use crate::{ApiError, TenantConn};
 
 /// A SeaORM tenant entity the CRUD router can serve: its model converts to and from JSON.
 /// Implemented for every entity that fits.
@@ -109,7 +112,7 @@ impl Operation {
     }
 }
 
-type AuthFuture = Pin<Box<dyn Future<Output = Result<(), TenantRejection>> + Send>>;
+type AuthFuture = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send>>;
 type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 
 /// The CRUD router for tenant entity `E` (the counterpart of django-multitenant's
@@ -118,7 +121,7 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 ///
 /// | route | does |
 /// | --- | --- |
-/// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | `{"items": [...], "total": N}` |
+/// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | a [`Page`](crate::Page): `{"items": [...], "total": N}` |
 /// | `POST /` | 201 with the created row; the tenant column is set by the library |
 /// | `GET /{id}` | the row, or 404 (also for another tenant's id) |
 /// | `PUT /{id}` | replaces every column but the keys |
@@ -126,8 +129,8 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// | `DELETE /{id}` | 204, or 404 |
 ///
 /// A body naming another tenant in the tenant column is refused (403); malformed JSON (400),
-/// wrong types, unknown fields and constraint violations (422/409) are JSON errors and write
-/// nothing.
+/// wrong types, unknown fields and constraint violations (422/409) are JSON errors
+/// ([`ApiError`]) and write nothing.
 ///
 /// ```no_run
 /// # mod projects {
@@ -149,7 +152,7 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// #     }
 /// # }
 /// use axum::Router;
-/// use multitenant_axum::{Crud, Header, TenantLayer};
+/// use multitenant_axum::{Crud, TenantLayer, resolve::Header};
 /// use multitenant_sea_orm::TenantDatabase;
 ///
 /// # fn app(db: TenantDatabase) -> Router {
@@ -247,21 +250,22 @@ impl<E: CrudEntity> Crud<E> {
     /// An authorization hook run before every operation; a rejection is sent as is.
     ///
     /// ```ignore
-    /// use multitenant_axum::{Crud, Operation, TenantRejection};
+    /// use multitenant_axum::{ApiError, Crud, Operation};
     /// let crud = Crud::<projects::Entity>::new().authorize(|op: Operation, parts: http::request::Parts| async move {
     ///     if op.is_read() || parts.headers.contains_key("x-admin") { Ok(()) }
-    ///     else { Err(TenantRejection::forbidden("read_only", "only admins write")) }
+    ///     else { Err(ApiError::forbidden("read_only", "only admins write")) }
     /// });
     /// ```
     pub fn authorize<F, Fut>(mut self, hook: F) -> Self
     where
         F: Fn(Operation, Parts) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), TenantRejection>> + Send + 'static,
+        Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
     {
         self.authorize = Some(Arc::new(move |op, parts| Box::pin(hook(op, parts))));
         self
     }
 
+    #[cfg(feature = "openapi")]
     pub(crate) fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -270,10 +274,10 @@ impl<E: CrudEntity> Crud<E> {
         self.id_column.as_deref().unwrap_or("id")
     }
 
-    /// The id column of the entity, or an error naming what is missing.
+    /// The id column of the entity; panics naming what is missing.
     fn resolve_id(&self) -> E::Column {
         let name = self.id_name();
-        column::<E>(name).unwrap_or_else(|| {
+        params::column::<E>(name).unwrap_or_else(|| {
             panic!(
                 "entity `{}` has no column `{name}`",
                 E::default().table_name()
@@ -298,12 +302,13 @@ impl<E: CrudEntity> Crud<E> {
         let c = config.clone();
         let list_route = get(
             move |conn: TenantConn, q: Query<BTreeMap<String, String>>| {
-                list::<E>(c.clone(), conn, q)
+                handlers::list::<E>(c.clone(), conn, q)
             },
         );
         let c = config.clone();
-        let one_route =
-            get(move |conn: TenantConn, id: Path<String>| retrieve::<E>(c.clone(), conn, id));
+        let one_route = get(move |conn: TenantConn, id: Path<String>| {
+            handlers::retrieve::<E>(c.clone(), conn, id)
+        });
         let (list_route, one_route) = if self.read_only {
             (list_route, one_route)
         } else {
@@ -316,7 +321,7 @@ impl<E: CrudEntity> Crud<E> {
             (
                 list_route.post(
                     move |conn: TenantConn, body: Result<Bytes, BytesRejection>| {
-                        create::<E>(c1.clone(), conn, body)
+                        handlers::create::<E>(c1.clone(), conn, body)
                     },
                 ),
                 one_route
@@ -324,18 +329,18 @@ impl<E: CrudEntity> Crud<E> {
                         move |conn: TenantConn,
                               id: Path<String>,
                               body: Result<Bytes, BytesRejection>| {
-                            replace::<E>(c2.clone(), conn, id, body)
+                            handlers::replace::<E>(c2.clone(), conn, id, body)
                         },
                     )
                     .patch(
                         move |conn: TenantConn,
                               id: Path<String>,
                               body: Result<Bytes, BytesRejection>| {
-                            update::<E>(c3.clone(), conn, id, body)
+                            handlers::update::<E>(c3.clone(), conn, id, body)
                         },
                     )
                     .delete(move |conn: TenantConn, id: Path<String>| {
-                        delete::<E>(c4.clone(), conn, id)
+                        handlers::delete::<E>(c4.clone(), conn, id)
                     }),
             )
         };
@@ -364,427 +369,42 @@ async fn authorize(hook: AuthHook, req: Request, next: Next) -> Response {
         return next.run(req).await;
     };
     let (parts, body) = req.into_parts();
-    let mut head = http::Request::new(());
-    *head.method_mut() = parts.method.clone();
-    *head.uri_mut() = parts.uri.clone();
-    *head.headers_mut() = parts.headers.clone();
-    *head.extensions_mut() = parts.extensions.clone();
-    match hook(op, head.into_parts().0).await {
+    match hook(op, copy_head(&parts)).await {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(rejection) => rejection.into_response(),
     }
 }
 
+/// What the handlers of one router share.
 struct Config<E: EntityTrait> {
+    /// The column rows are addressed by.
     id: E::Column,
+    /// The largest `limit` a list request may ask for.
     max_limit: u64,
 }
 
-/// An error of a CRUD request, rendered as `{"error": {"code", "message"}}`.
-#[derive(Debug)]
-pub(crate) struct CrudError(TenantRejection);
+#[cfg(test)]
+mod tests {
+    use http::Method;
 
-impl IntoResponse for CrudError {
-    fn into_response(self) -> Response {
-        self.0.into_response()
-    }
-}
+    use super::Operation;
 
-fn err(status: StatusCode, code: &str, message: impl Into<String>) -> CrudError {
-    CrudError(TenantRejection::new(status, code, message))
-}
-
-fn not_found() -> CrudError {
-    err(StatusCode::NOT_FOUND, "not_found", "no such row")
-}
-
-/// Sorts a database error into the response a client should see.
-fn db_error(e: DbErr) -> CrudError {
-    if let Some(scope) = scope_error(&e) {
-        return match scope {
-            multitenant::Error::CrossTenantWrite { .. }
-            | multitenant::Error::TenantColumnAssignment { .. } => err(
-                StatusCode::FORBIDDEN,
-                "cross_tenant_write",
-                scope.to_string(),
-            ),
-            other => {
-                tracing::error!(error = %other, "statement refused by the scoper");
-                err(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "scope_error",
-                    other.to_string(),
-                )
-            }
-        };
-    }
-    if let Some(sql) = e.sql_err() {
-        return match sql {
-            sea_orm::SqlErr::UniqueConstraintViolation(m) => {
-                err(StatusCode::CONFLICT, "conflict", m)
-            }
-            sea_orm::SqlErr::ForeignKeyConstraintViolation(m) => err(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_reference",
-                format!("a referenced row does not exist for this tenant: {m}"),
-            ),
-            _ => err(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "constraint_violation",
-                e.to_string(),
-            ),
-        };
-    }
-    if let DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-    | DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner)) = &e
-        && let sea_orm::sqlx::Error::Database(db) = &**inner
-        && db
-            .code()
-            .is_some_and(|c| c.starts_with("23") || c.starts_with("22"))
-    {
-        return err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            db.message().to_owned(),
-        );
-    }
-    if matches!(e, DbErr::Json(_) | DbErr::Type(_)) {
-        return err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            e.to_string(),
-        );
-    }
-    if matches!(e, DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated) {
-        return not_found();
-    }
-    tracing::error!(error = %e, "database error");
-    err(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "database_error",
-        "the database failed; see the server log",
-    )
-}
-
-fn column<E: EntityTrait>(name: &str) -> Option<E::Column> {
-    E::Column::iter().find(|c| c.as_str() == name)
-}
-
-/// Converts a path or query value to the column's type.
-fn parse_value<E: EntityTrait>(col: E::Column, text: &str) -> Result<Value, CrudError> {
-    let bad = |what: &str| {
-        err(
-            StatusCode::BAD_REQUEST,
-            "invalid_value",
-            format!("`{text}` is not a valid {what} for `{}`", col.as_str()),
-        )
-    };
-    Ok(match col.def().get_column_type() {
-        ColumnType::BigInteger | ColumnType::BigUnsigned => {
-            text.parse::<i64>().map_err(|_| bad("integer"))?.into()
-        }
-        ColumnType::Integer | ColumnType::Unsigned => {
-            text.parse::<i32>().map_err(|_| bad("integer"))?.into()
-        }
-        ColumnType::SmallInteger | ColumnType::SmallUnsigned => {
-            text.parse::<i16>().map_err(|_| bad("integer"))?.into()
-        }
-        ColumnType::Boolean => text.parse::<bool>().map_err(|_| bad("boolean"))?.into(),
-        ColumnType::Uuid => uuid::Uuid::parse_str(text).map_err(|_| bad("UUID"))?.into(),
-        ColumnType::Double | ColumnType::Float => {
-            text.parse::<f64>().map_err(|_| bad("number"))?.into()
-        }
-        ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => text.to_owned().into(),
-        _ => {
-            return Err(err(
-                StatusCode::BAD_REQUEST,
-                "unsupported_filter",
-                format!("`{}` cannot be used as a filter or id", col.as_str()),
-            ));
-        }
-    })
-}
-
-#[derive(Serialize)]
-struct Page<M> {
-    items: Vec<M>,
-    total: u64,
-}
-
-async fn list<E: CrudEntity>(
-    cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    Query(params): Query<BTreeMap<String, String>>,
-) -> Result<Json<Page<E::Model>>, CrudError> {
-    let mut query = E::find();
-    let mut limit = 50_u64;
-    let mut offset = 0_u64;
-    let mut order: Option<(E::Column, Order)> = None;
-    for (key, value) in &params {
-        match key.as_str() {
-            "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|l| (1..=cfg.max_limit).contains(l))
-                    .ok_or_else(|| {
-                        err(
-                            StatusCode::BAD_REQUEST,
-                            "invalid_limit",
-                            format!("limit must be 1..={}", cfg.max_limit),
-                        )
-                    })?
-            }
-            "offset" => {
-                offset = value.parse().map_err(|_| {
-                    err(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_offset",
-                        "offset must be a whole number",
-                    )
-                })?
-            }
-            "order" => {
-                let (name, dir) = match value.strip_prefix('-') {
-                    Some(n) => (n, Order::Desc),
-                    None => (value.as_str(), Order::Asc),
-                };
-                let col = column::<E>(name).ok_or_else(|| {
-                    err(
-                        StatusCode::BAD_REQUEST,
-                        "unknown_column",
-                        format!("cannot order by `{name}`"),
-                    )
-                })?;
-                order = Some((col, dir));
-            }
-            name => {
-                let col = column::<E>(name).ok_or_else(|| {
-                    err(
-                        StatusCode::BAD_REQUEST,
-                        "unknown_column",
-                        format!("unknown filter `{name}`"),
-                    )
-                })?;
-                query = query.filter(col.eq(parse_value::<E>(col, value)?));
-            }
+    #[test]
+    fn the_operation_follows_the_method_and_the_route() {
+        let cases = [
+            (Method::GET, false, Some(Operation::List)),
+            (Method::HEAD, false, Some(Operation::List)),
+            (Method::POST, false, Some(Operation::Create)),
+            (Method::GET, true, Some(Operation::Retrieve)),
+            (Method::PUT, true, Some(Operation::Replace)),
+            (Method::PATCH, true, Some(Operation::Update)),
+            (Method::DELETE, true, Some(Operation::Delete)),
+            (Method::DELETE, false, None),
+            (Method::POST, true, None),
+            (Method::OPTIONS, false, None),
+        ];
+        for (method, has_id, op) in cases {
+            assert_eq!(Operation::of(&method, has_id), op, "{method} {has_id}");
         }
     }
-    let total = query.clone().count(&conn).await.map_err(db_error)?;
-    if let Some((col, dir)) = order {
-        query = query.order_by(col, dir);
-    }
-    let items = query
-        .order_by(cfg.id, Order::Asc)
-        .limit(limit)
-        .offset(offset)
-        .all(&conn)
-        .await
-        .map_err(db_error)?;
-    Ok(Json(Page { items, total }))
-}
-
-async fn find_one<E: CrudEntity>(
-    cfg: &Config<E>,
-    conn: &TenantConnection,
-    id: &str,
-) -> Result<E::Model, CrudError> {
-    let id = parse_value::<E>(cfg.id, id).map_err(|_| not_found())?;
-    E::find()
-        .filter(cfg.id.eq(id))
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(not_found)
-}
-
-async fn retrieve<E: CrudEntity>(
-    cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    Path(id): Path<String>,
-) -> Result<Json<E::Model>, CrudError> {
-    find_one(&cfg, &conn, &id).await.map(Json)
-}
-
-/// Parses a JSON object body, refusing unknown fields and a tenant column that names another
-/// tenant; the tenant column is removed (the library sets it).
-fn object_body<E: CrudEntity>(
-    body: Result<Bytes, BytesRejection>,
-    tenant: &TenantKey,
-) -> Result<Map<String, Json_>, CrudError> {
-    let bytes = body.map_err(|r| err(r.status(), "invalid_body", r.body_text()))?;
-    let value: Json_ = serde_json::from_slice(&bytes).map_err(|e| {
-        err(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
-    let Json_::Object(mut map) = value else {
-        return Err(err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            "the body must be a JSON object",
-        ));
-    };
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| !E::Column::iter().any(|c| c.json_key() == k.as_str()))
-    {
-        return Err(err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_field",
-            format!(
-                "`{unknown}` is not a field of `{}`",
-                E::default().table_name()
-            ),
-        ));
-    }
-    let tenant_key = E::tenant_column().json_key();
-    if let Some(given) = map.remove(tenant_key) {
-        let same = match (tenant, &given) {
-            (TenantKey::Int(k), Json_::Number(n)) => n.as_i64() == Some(*k),
-            (TenantKey::Uuid(k), Json_::String(s)) => uuid::Uuid::parse_str(s).ok() == Some(*k),
-            (TenantKey::Text(k), Json_::String(s)) => **k == **s,
-            (_, Json_::Null) => true,
-            _ => false,
-        };
-        if !same {
-            return Err(err(
-                StatusCode::FORBIDDEN,
-                "cross_tenant_write",
-                format!(
-                    "`{tenant_key}` is {given}, but the current tenant is {tenant}; leave it out"
-                ),
-            ));
-        }
-    }
-    Ok(map)
-}
-
-fn active_from<E: CrudEntity>(map: Map<String, Json_>) -> Result<E::ActiveModel, CrudError> {
-    <E::ActiveModel as ActiveModelTrait>::from_json(Json_::Object(map)).map_err(|e| {
-        err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            e.to_string(),
-        )
-    })
-}
-
-async fn create<E: CrudEntity>(
-    _cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<E::Model>), CrudError> {
-    let tenant = tenant_of(&conn)?;
-    let map = object_body::<E>(body, &tenant)?;
-    let active = active_from::<E>(map)?;
-    let model = active.insert(&conn).await.map_err(db_error)?;
-    Ok((StatusCode::CREATED, Json(model)))
-}
-
-async fn replace<E: CrudEntity>(
-    cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<E::Model>, CrudError> {
-    write_existing(&cfg, &conn, &id, body, true).await
-}
-
-async fn update<E: CrudEntity>(
-    cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<E::Model>, CrudError> {
-    write_existing(&cfg, &conn, &id, body, false).await
-}
-
-/// PUT (`whole`: every column but the keys must be given) and PATCH (the columns given).
-async fn write_existing<E: CrudEntity>(
-    cfg: &Config<E>,
-    conn: &TenantConnection,
-    id: &str,
-    body: Result<Bytes, BytesRejection>,
-    whole: bool,
-) -> Result<Json<E::Model>, CrudError> {
-    let tenant = tenant_of(conn)?;
-    let mut map = object_body::<E>(body, &tenant)?;
-    let existing = find_one(cfg, conn, id).await?;
-    let id_key = cfg.id.json_key();
-    if let Some(given) = map.remove(id_key) {
-        let current = serde_json::to_value(&existing)
-            .ok()
-            .and_then(|v| v.get(id_key).cloned())
-            .unwrap_or(Json_::Null);
-        if given != current {
-            return Err(err(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "id_mismatch",
-                format!("`{id_key}` in the body is {given}, the path names {current}"),
-            ));
-        }
-    }
-    if whole {
-        let tenant_key = E::tenant_column().json_key();
-        let missing: Vec<&str> = E::Column::iter()
-            .map(|c| c.json_key())
-            .filter(|k| *k != id_key && *k != tenant_key && !map.contains_key(*k))
-            .collect();
-        if !missing.is_empty() {
-            return Err(err(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing_field",
-                format!(
-                    "PUT replaces the whole row; missing: {}",
-                    missing.join(", ")
-                ),
-            ));
-        }
-    }
-    if map.is_empty() {
-        return Ok(Json(existing));
-    }
-    // Only the fields given are marked changed; the keys stay as they are.
-    let mut active = existing.into_active_model();
-    active.set_from_json(Json_::Object(map)).map_err(|e| {
-        err(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            e.to_string(),
-        )
-    })?;
-    let model = active.update(conn).await.map_err(db_error)?;
-    Ok(Json(model))
-}
-
-async fn delete<E: CrudEntity>(
-    cfg: Arc<Config<E>>,
-    TenantConn(conn): TenantConn,
-    Path(id): Path<String>,
-) -> Result<StatusCode, CrudError> {
-    let id = parse_value::<E>(cfg.id, &id).map_err(|_| not_found())?;
-    let res = E::delete_many()
-        .filter(cfg.id.eq(id))
-        .exec(&conn)
-        .await
-        .map_err(db_error)?;
-    if res.rows_affected == 0 {
-        return Err(not_found());
-    }
-    Ok(StatusCode::NO_CONTENT)
-}
-
-fn tenant_of(conn: &TenantConnection) -> Result<TenantKey, CrudError> {
-    conn.scope()
-        .and_then(|s| s.tenant().cloned())
-        .ok_or_else(|| {
-            err(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "no_tenant",
-                "the connection has no single tenant",
-            )
-        })
 }
