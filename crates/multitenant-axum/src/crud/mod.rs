@@ -11,7 +11,7 @@ mod body;
 mod handlers;
 mod params;
 #[cfg(test)]
-mod test_entity;
+pub(crate) mod test_entity;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -31,3 +31,31 @@ pub(super) async fn off_the_runtime<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::internal(&e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_field_is_named() {
+        let err = invalid("username", "must not be empty");
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (err.code(), err.message()),
+            ("invalid_field", "`username` must not be empty")
+        );
+    }
+
+    #[test]
+    fn only_a_unique_violation_is_taken() {
+        // Unique violations come from the database: tests/api.rs (`username_taken`, ...).
+        let other = taken("username_taken", "taken".into())(DbErr::RecordNotFound("x".into()));
+        assert_eq!(other, ApiError::from(DbErr::RecordNotFound("x".into())));
+        assert_eq!(other.code(), "not_found");
+    }
+
+    #[tokio::test]
+    async fn blocking_work_returns_its_value() {
+        assert_eq!(off_the_runtime(|| 6 * 7).await.unwrap(), 42);
+    }
+}
