@@ -1,14 +1,18 @@
 //! Extractors for the tenant that [`crate::TenantLayer`] resolved, and for a database handle
-//! scoped to it.
+//! scoped to it: [`TenantConn`] (feature `sea-orm`), [`TenantSqlx`] (feature `sqlx`).
 
-use axum::extract::{FromRef, FromRequestParts};
+#[cfg(any(feature = "sea-orm", feature = "sqlx"))]
+use axum::extract::FromRef;
+use axum::extract::FromRequestParts;
 use http::StatusCode;
 use http::request::Parts;
 use multitenant::TenantKey;
+#[cfg(feature = "sea-orm")]
 use multitenant_sea_orm::{TenantConnection, TenantDatabase};
+#[cfg(feature = "sqlx")]
 use multitenant_sqlx::{TenantPool, TenantTransaction, Tenanted};
 
-use crate::TenantRejection;
+use crate::ApiError;
 
 /// The tenant of this request, as resolved by [`crate::TenantLayer`].
 ///
@@ -23,11 +27,11 @@ use crate::TenantRejection;
 pub struct Tenant(pub TenantKey);
 
 impl<S: Send + Sync> FromRequestParts<S> for Tenant {
-    type Rejection = TenantRejection;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Tenant>().cloned().ok_or_else(|| {
-            TenantRejection::new(
+            ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "tenant_layer_missing",
                 "this route reads the tenant but no TenantLayer resolves it; add one to the router",
@@ -36,26 +40,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Tenant {
     }
 }
 
+#[cfg(feature = "sea-orm")]
 /// A SeaORM connection scoped to this request's tenant: the only way a handler needs to reach
 /// tenant tables. Taken from a [`TenantDatabase`] in the router's state.
 ///
 /// ```
-/// use multitenant_axum::TenantConn;
-/// use sea_orm::ConnectionTrait;
+/// use multitenant_axum::{ApiError, TenantConn};
+/// use sea_orm::{ConnectionTrait, Statement};
 ///
-/// async fn handler(TenantConn(conn): TenantConn) -> String {
-///     // `conn` scopes every statement to the request's tenant.
-///     format!("{:?}", conn.get_database_backend())
+/// // `conn` scopes every statement to the request's tenant; a scoping refusal or a database
+/// // error becomes the matching JSON error response.
+/// async fn handler(TenantConn(conn): TenantConn) -> Result<String, ApiError> {
+///     let sql = "DELETE FROM tasks WHERE done";
+///     let done = conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+///     Ok(done.rows_affected().to_string())
 /// }
 /// ```
 pub struct TenantConn(pub TenantConnection);
 
+#[cfg(feature = "sea-orm")]
 impl<S> FromRequestParts<S> for TenantConn
 where
     S: Send + Sync,
     TenantDatabase: FromRef<S>,
 {
-    type Rejection = TenantRejection;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Tenant(key) = Tenant::from_request_parts(parts, state).await?;
@@ -63,17 +72,18 @@ where
     }
 }
 
+#[cfg(feature = "sqlx")]
 /// An sqlx executor source scoped to this request's tenant, taken from a
 /// [`multitenant_sqlx::TenantPool`] in the router's state.
 ///
 /// ```
-/// use multitenant_axum::TenantSqlx;
+/// use multitenant_axum::{ApiError, TenantSqlx};
 ///
-/// async fn handler(db: TenantSqlx) -> Result<String, String> {
+/// // A scoping refusal or a database error becomes the matching JSON error response.
+/// async fn handler(db: TenantSqlx) -> Result<String, ApiError> {
 ///     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
 ///         .fetch_one(db.executor())
-///         .await
-///         .map_err(|e| e.to_string())?;
+///         .await?;
 ///     Ok(n.to_string())
 /// }
 /// ```
@@ -83,6 +93,7 @@ pub struct TenantSqlx {
     tenant: TenantKey,
 }
 
+#[cfg(feature = "sqlx")]
 impl TenantSqlx {
     /// An executor for one statement (`&PgPool` underneath, scoped to the request's tenant).
     ///
@@ -118,12 +129,13 @@ impl TenantSqlx {
     }
 }
 
+#[cfg(feature = "sqlx")]
 impl<S> FromRequestParts<S> for TenantSqlx
 where
     S: Send + Sync,
     TenantPool: FromRef<S>,
 {
-    type Rejection = TenantRejection;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Tenant(tenant) = Tenant::from_request_parts(parts, state).await?;

@@ -12,7 +12,8 @@ use http::{Request, StatusCode};
 use tower::{Layer, Service};
 use tracing::Instrument;
 
-use crate::{ResolveTenant, Tenant, TenantRejection};
+use crate::resolve::ResolveTenant;
+use crate::{ApiError, Tenant};
 
 /// Resolves the tenant of every request with a [`ResolveTenant`], then runs the inner service
 /// inside [`multitenant::scope`] and a tracing span carrying the tenant, with the key in the
@@ -22,7 +23,8 @@ use crate::{ResolveTenant, Tenant, TenantRejection};
 ///
 /// ```
 /// use axum::{routing::get, Router};
-/// use multitenant_axum::{Header, Tenant, TenantLayer};
+/// use multitenant_axum::resolve::Header;
+/// use multitenant_axum::{Tenant, TenantLayer};
 ///
 /// let app: Router = Router::new()
 ///     .route("/whoami", get(|Tenant(key): Tenant| async move { key.to_string() }))
@@ -31,48 +33,45 @@ use crate::{ResolveTenant, Tenant, TenantRejection};
 #[derive(Clone, Debug)]
 pub struct TenantLayer<R> {
     resolver: R,
-    missing: TenantRejection,
+    missing: ApiError,
 }
 
 impl<R: ResolveTenant> TenantLayer<R> {
     /// A layer resolving with `resolver`.
     ///
     /// ```
-    /// let layer = multitenant_axum::TenantLayer::new(multitenant_axum::Header::new("x-tenant"));
+    /// use multitenant_axum::{TenantLayer, resolve::Header};
+    /// let layer = TenantLayer::new(Header::new("x-tenant"));
     /// # let _ = layer;
     /// ```
     pub fn new(resolver: R) -> Self {
         TenantLayer {
             resolver,
-            missing: TenantRejection::forbidden("tenant_required", "this request names no tenant"),
+            missing: ApiError::forbidden("tenant_required", "this request names no tenant"),
         }
     }
 
     /// The status of the error sent when no resolver names a tenant (401, 403 or 404 usually).
     ///
     /// ```
-    /// let layer = multitenant_axum::TenantLayer::new(multitenant_axum::Header::new("x-tenant"))
-    ///     .on_missing(http::StatusCode::NOT_FOUND);
+    /// use multitenant_axum::{TenantLayer, resolve::Header};
+    /// let layer = TenantLayer::new(Header::new("x-tenant")).on_missing(http::StatusCode::NOT_FOUND);
     /// # let _ = layer;
     /// ```
     pub fn on_missing(mut self, status: StatusCode) -> Self {
-        self.missing = TenantRejection::new(
-            status,
-            self.missing.code().to_owned(),
-            self.missing.message().to_owned(),
-        );
+        self.missing = self.missing.with_status(status);
         self
     }
 
     /// The whole error sent when no resolver names a tenant.
     ///
     /// ```
-    /// use multitenant_axum::{Header, TenantLayer, TenantRejection};
+    /// use multitenant_axum::{ApiError, TenantLayer, resolve::Header};
     /// let layer = TenantLayer::new(Header::new("x-tenant"))
-    ///     .on_missing_reject(TenantRejection::forbidden("no_account", "create an account first"));
+    ///     .on_missing_reject(ApiError::forbidden("no_account", "create an account first"));
     /// # let _ = layer;
     /// ```
-    pub fn on_missing_reject(mut self, rejection: TenantRejection) -> Self {
+    pub fn on_missing_reject(mut self, rejection: ApiError) -> Self {
         self.missing = rejection;
         self
     }
@@ -95,7 +94,7 @@ impl<S, R: ResolveTenant> Layer<S> for TenantLayer<R> {
 pub struct TenantService<S, R> {
     inner: S,
     resolver: R,
-    missing: TenantRejection,
+    missing: ApiError,
 }
 
 impl<S, R> Service<Request<Body>> for TenantService<S, R>

@@ -156,6 +156,7 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
             model = model.required(col.json_key());
         }
     }
+    // `Page<E::Model>` (`crate::Page`), written out because models need not be utoipa schemas.
     let page = ObjectBuilder::new()
         .property(
             "items",
@@ -279,4 +280,65 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
                 .build(),
         ))
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use utoipa::PartialSchema;
+
+    use super::entity_doc;
+    use crate::Page;
+    use crate::crud::test_entity::tasks::Entity;
+
+    fn schema_of(doc: &utoipa::openapi::OpenApi, name: &str) -> Value {
+        let components = doc.components.as_ref().unwrap();
+        serde_json::to_value(&components.schemas[name]).unwrap()
+    }
+
+    fn field_names(schema: &Value) -> Vec<String> {
+        schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn the_list_page_is_documented_as_the_page_type() {
+        let doc = entity_doc::<Entity>("/api/tasks", "tasks", "id", false);
+        let page = schema_of(&doc, "tasks_page");
+        let derived = serde_json::to_value(<Page<String> as PartialSchema>::schema()).unwrap();
+        assert_eq!(field_names(&page), field_names(&derived));
+        assert_eq!(page["required"], derived["required"]);
+        assert_eq!(
+            page["properties"]["items"]["items"]["$ref"],
+            "#/components/schemas/tasks"
+        );
+    }
+
+    #[test]
+    fn every_column_is_documented_and_a_read_only_mount_has_no_writes() {
+        let doc = entity_doc::<Entity>("/api/tasks/", "tasks", "id", true);
+        let model = schema_of(&doc, "tasks");
+        assert_eq!(
+            field_names(&model),
+            [
+                "account_id",
+                "done",
+                "due",
+                "external_id",
+                "id",
+                "name",
+                "priority",
+                "weight"
+            ]
+        );
+        assert_eq!(model["properties"]["external_id"]["format"], "uuid");
+        let paths = serde_json::to_value(&doc.paths).unwrap();
+        assert!(paths["/api/tasks"]["get"].is_object());
+        assert!(paths["/api/tasks"]["post"].is_null());
+        assert!(paths["/api/tasks/{id}"]["delete"].is_null());
+    }
 }

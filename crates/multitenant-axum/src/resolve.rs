@@ -1,6 +1,17 @@
 //! Tenant resolvers: how a request names its tenant. Each looks at the request's head and says
 //! "this tenant", "not named here" (`Ok(None)`, so a composed resolver tries the next), or
-//! rejects the request outright.
+//! rejects the request outright. Reading a key out of a header value, a host name or a path is
+//! [`multitenant::resolve`]'s, shared with other web frameworks; this module finds that text
+//! in an axum request.
+//!
+//! ```
+//! use multitenant_axum::resolve::{Header, ResolveTenant, Subdomain};
+//! use multitenant_axum::TenantLayer;
+//!
+//! // The header wins; otherwise the subdomain.
+//! let layer = TenantLayer::new(Header::new("x-account-id").or(Subdomain::new("example.com")));
+//! # let _ = layer;
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,10 +20,10 @@ use std::sync::Arc;
 use http::request::Parts;
 use multitenant::{KeyKind, TenantKey};
 
-use crate::TenantRejection;
+use crate::ApiError;
 
-/// What a resolver yields.
-pub type Resolution = Result<Option<TenantKey>, TenantRejection>;
+/// What a resolver yields: a tenant, no tenant named here, or an error sent as the response.
+pub type Resolution = Result<Option<TenantKey>, ApiError>;
 
 /// A boxed, sendable future of a [`Resolution`].
 pub type ResolveFuture = Pin<Box<dyn Future<Output = Resolution> + Send>>;
@@ -20,7 +31,7 @@ pub type ResolveFuture = Pin<Box<dyn Future<Output = Resolution> + Send>>;
 /// Resolves the tenant of a request from its head.
 ///
 /// ```
-/// use multitenant_axum::{Header, ResolveTenant, Subdomain};
+/// use multitenant_axum::resolve::{Header, ResolveTenant, Subdomain};
 ///
 /// // The header wins; otherwise the subdomain.
 /// let resolver = Header::new("x-account-id").or(Subdomain::new("example.com"));
@@ -33,7 +44,7 @@ pub trait ResolveTenant: Clone + Send + Sync + 'static {
     /// Tries `self`, then `other` when `self` finds no tenant.
     ///
     /// ```
-    /// use multitenant_axum::{Header, PathSegment, ResolveTenant};
+    /// use multitenant_axum::resolve::{Header, PathSegment, ResolveTenant};
     /// let r = Header::new("x-tenant").or(PathSegment::new(1));
     /// # let _ = r;
     /// ```
@@ -49,17 +60,11 @@ fn ready(r: Resolution) -> ResolveFuture {
     Box::pin(std::future::ready(r))
 }
 
-fn parse(kind: KeyKind, text: &str, source: &str) -> Resolution {
-    kind.parse_key(text)
-        .map(Some)
-        .map_err(|e| TenantRejection::bad_request("invalid_tenant", format!("{source}: {e}")))
-}
-
 /// The tenant named by a request header, e.g. `X-Account-Id: 42`.
 ///
 /// ```
 /// use multitenant::KeyKind;
-/// let r = multitenant_axum::Header::new("x-account-id").kind(KeyKind::Uuid);
+/// let r = multitenant_axum::resolve::Header::new("x-account-id").kind(KeyKind::Uuid);
 /// # let _ = r;
 /// ```
 #[derive(Clone, Debug)]
@@ -73,7 +78,7 @@ impl Header {
     /// Panics if `name` is not a valid header name (a programming error).
     ///
     /// ```
-    /// let r = multitenant_axum::Header::new("x-account-id");
+    /// let r = multitenant_axum::resolve::Header::new("x-account-id");
     /// # let _ = r;
     /// ```
     pub fn new(name: &str) -> Self {
@@ -86,7 +91,7 @@ impl Header {
     /// Sets the key type.
     ///
     /// ```
-    /// let r = multitenant_axum::Header::new("x-org").kind(multitenant::KeyKind::Text);
+    /// let r = multitenant_axum::resolve::Header::new("x-org").kind(multitenant::KeyKind::Text);
     /// # let _ = r;
     /// ```
     pub fn kind(mut self, kind: KeyKind) -> Self {
@@ -97,27 +102,24 @@ impl Header {
 
 impl ResolveTenant for Header {
     fn resolve(&self, parts: &Parts) -> ResolveFuture {
-        let r = match parts.headers.get(&self.name) {
+        ready(match parts.headers.get(&self.name) {
             None => Ok(None),
-            Some(v) => match v.to_str() {
-                Ok(text) => parse(self.kind, text, &format!("header {}", self.name)),
-                Err(_) => Err(TenantRejection::bad_request(
-                    "invalid_tenant",
-                    format!("header {} is not valid text", self.name),
-                )),
-            },
-        };
-        ready(r)
+            Some(value) => {
+                multitenant::resolve::header(self.name.as_str(), value.as_bytes(), self.kind)
+                    .map(Some)
+                    .map_err(ApiError::from)
+            }
+        })
     }
 }
 
-/// The tenant named by the first label of the `Host` header under a base domain:
-/// `acme.example.com` → `acme`. Requests to the base domain itself, or to another domain, name
-/// no tenant. The label is parsed as the key ([`Subdomain::kind`], default `text`), or mapped
+/// The tenant named by the label of the `Host` right under a base domain:
+/// `acme.example.com` → `acme` (as [`multitenant::resolve::subdomain_label`] reads it).
+/// Requests to the base domain itself, or to another domain, name no tenant. The label is parsed as the key ([`Subdomain::kind`], default `text`), or mapped
 /// to a key by [`Subdomain::lookup`].
 ///
 /// ```
-/// let r = multitenant_axum::Subdomain::new("example.com");
+/// let r = multitenant_axum::resolve::Subdomain::new("example.com");
 /// # let _ = r;
 /// ```
 #[derive(Clone)]
@@ -140,12 +142,12 @@ impl Subdomain {
     /// Tenants are subdomains of `base` (without a leading dot).
     ///
     /// ```
-    /// let r = multitenant_axum::Subdomain::new("saas.test");
+    /// let r = multitenant_axum::resolve::Subdomain::new("saas.test");
     /// # let _ = r;
     /// ```
     pub fn new(base: &str) -> Self {
         Subdomain {
-            base: Arc::from(base.trim_start_matches('.').to_ascii_lowercase()),
+            base: Arc::from(base),
             kind: KeyKind::Text,
             lookup: None,
         }
@@ -154,7 +156,7 @@ impl Subdomain {
     /// Parses the label as a key of `kind`.
     ///
     /// ```
-    /// let r = multitenant_axum::Subdomain::new("saas.test").kind(multitenant::KeyKind::BigInt);
+    /// let r = multitenant_axum::resolve::Subdomain::new("saas.test").kind(multitenant::KeyKind::BigInt);
     /// # let _ = r;
     /// ```
     pub fn kind(mut self, kind: KeyKind) -> Self {
@@ -166,7 +168,7 @@ impl Subdomain {
     ///
     /// ```
     /// use multitenant::TenantKey;
-    /// let r = multitenant_axum::Subdomain::new("saas.test").lookup(|label| async move {
+    /// let r = multitenant_axum::resolve::Subdomain::new("saas.test").lookup(|label| async move {
     ///     Ok((label == "acme").then_some(TenantKey::Int(1)))
     /// });
     /// # let _ = r;
@@ -180,32 +182,30 @@ impl Subdomain {
         self
     }
 
-    fn label(&self, parts: &Parts) -> Option<String> {
-        let host = parts
+    /// The host the request was sent to: the `Host` header, else the URI's authority.
+    fn host(parts: &Parts) -> Option<&str> {
+        parts
             .headers
             .get(http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .or_else(|| parts.uri.host())?;
-        let host = host
-            .split(':')
-            .next()?
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        let rest = host.strip_suffix(&*self.base)?.strip_suffix('.')?;
-        // Only the label right under the base names the tenant (`a.b.example.com` → `b`).
-        rest.rsplit('.')
-            .next()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
+            .or_else(|| parts.uri.host())
     }
 }
 
 impl ResolveTenant for Subdomain {
     fn resolve(&self, parts: &Parts) -> ResolveFuture {
-        match (self.label(parts), &self.lookup) {
-            (None, _) => ready(Ok(None)),
-            (Some(label), Some(lookup)) => lookup(label),
-            (Some(label), None) => ready(parse(self.kind, &label, "subdomain")),
+        let Some(host) = Self::host(parts) else {
+            return ready(Ok(None));
+        };
+        match &self.lookup {
+            Some(lookup) => match multitenant::resolve::subdomain_label(host, &self.base) {
+                Some(label) => lookup(label),
+                None => ready(Ok(None)),
+            },
+            None => ready(
+                multitenant::resolve::subdomain(host, &self.base, self.kind)
+                    .map_err(ApiError::from),
+            ),
         }
     }
 }
@@ -214,7 +214,7 @@ impl ResolveTenant for Subdomain {
 /// with `PathSegment::new(1)`, `/t/42/projects` names tenant `42`.
 ///
 /// ```
-/// let r = multitenant_axum::PathSegment::new(1).kind(multitenant::KeyKind::BigInt);
+/// let r = multitenant_axum::resolve::PathSegment::new(1).kind(multitenant::KeyKind::BigInt);
 /// # let _ = r;
 /// ```
 #[derive(Clone, Debug)]
@@ -227,7 +227,7 @@ impl PathSegment {
     /// Reads segment `index`; keys are `bigint` unless [`PathSegment::kind`] says otherwise.
     ///
     /// ```
-    /// let r = multitenant_axum::PathSegment::new(0);
+    /// let r = multitenant_axum::resolve::PathSegment::new(0);
     /// # let _ = r;
     /// ```
     pub fn new(index: usize) -> Self {
@@ -240,7 +240,7 @@ impl PathSegment {
     /// Sets the key type.
     ///
     /// ```
-    /// let r = multitenant_axum::PathSegment::new(0).kind(multitenant::KeyKind::Uuid);
+    /// let r = multitenant_axum::resolve::PathSegment::new(0).kind(multitenant::KeyKind::Uuid);
     /// # let _ = r;
     /// ```
     pub fn kind(mut self, kind: KeyKind) -> Self {
@@ -251,16 +251,10 @@ impl PathSegment {
 
 impl ResolveTenant for PathSegment {
     fn resolve(&self, parts: &Parts) -> ResolveFuture {
-        let segment = parts
-            .uri
-            .path()
-            .trim_start_matches('/')
-            .split('/')
-            .nth(self.index);
-        ready(match segment {
-            None | Some("") => Ok(None),
-            Some(s) => parse(self.kind, s, "path segment"),
-        })
+        ready(
+            multitenant::resolve::path_segment(parts.uri.path(), self.index, self.kind)
+                .map_err(ApiError::from),
+        )
     }
 }
 
@@ -269,11 +263,12 @@ impl ResolveTenant for PathSegment {
 ///
 /// ```
 /// use multitenant::TenantKey;
-/// use multitenant_axum::{from_fn, TenantRejection};
+/// use multitenant_axum::ApiError;
+/// use multitenant_axum::resolve::from_fn;
 ///
 /// let r = from_fn(|parts: http::request::Parts| async move {
 ///     match parts.headers.get("authorization") {
-///         None => Err(TenantRejection::unauthorized("no_token", "sign in first")),
+///         None => Err(ApiError::unauthorized("no_token", "sign in first")),
 ///         Some(_) => Ok(Some(TenantKey::Int(1))),
 ///     }
 /// });
@@ -303,14 +298,20 @@ impl std::fmt::Debug for FromFn {
 
 impl ResolveTenant for FromFn {
     fn resolve(&self, parts: &Parts) -> ResolveFuture {
-        let mut head = http::Request::new(());
-        *head.method_mut() = parts.method.clone();
-        *head.uri_mut() = parts.uri.clone();
-        *head.version_mut() = parts.version;
-        *head.headers_mut() = parts.headers.clone();
-        *head.extensions_mut() = parts.extensions.clone();
-        (self.f)(head.into_parts().0)
+        (self.f)(copy_head(parts))
     }
+}
+
+/// A copy of a request head, for a function that runs while the request itself goes on
+/// (`Parts` is not `Clone`).
+pub(crate) fn copy_head(parts: &Parts) -> Parts {
+    let mut head = http::Request::new(());
+    *head.method_mut() = parts.method.clone();
+    *head.uri_mut() = parts.uri.clone();
+    *head.version_mut() = parts.version;
+    *head.headers_mut() = parts.headers.clone();
+    *head.extensions_mut() = parts.extensions.clone();
+    head.into_parts().0
 }
 
 /// Two resolvers in order: see [`ResolveTenant::or`].

@@ -4,7 +4,8 @@
 
 use axum::routing::get;
 use multitenant::Schema;
-use multitenant_axum::{Crud, CrudApi, Header, Operation, TenantLayer, TenantRejection};
+use multitenant_axum::resolve::Header;
+use multitenant_axum::{ApiError, Crud, CrudApi, Operation, TenantLayer};
 use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase};
 use multitenant_test_support::TestDatabase;
 use reqwest::{Client, StatusCode};
@@ -101,7 +102,7 @@ async fn setup() -> (TestDatabase, DatabaseConnection, String) {
             Crud::<tasks::Entity>::new().authorize(
                 |op: Operation, parts: http::request::Parts| async move {
                     if op == Operation::Delete && !parts.headers.contains_key("x-admin") {
-                        return Err(TenantRejection::forbidden(
+                        return Err(ApiError::forbidden(
                             "admin_only",
                             "only admins delete tasks",
                         ));

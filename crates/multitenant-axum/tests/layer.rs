@@ -4,9 +4,8 @@ use std::time::Duration;
 
 use axum::{Router, routing::get};
 use multitenant::{KeyKind, TenantKey};
-use multitenant_axum::{
-    Header, PathSegment, ResolveTenant, Subdomain, Tenant, TenantLayer, TenantRejection, from_fn,
-};
+use multitenant_axum::resolve::{Header, PathSegment, ResolveTenant, Subdomain, from_fn};
+use multitenant_axum::{ApiError, Tenant, TenantLayer};
 use serde_json::Value;
 
 /// Reports the tenant seen by the extractor and by the task-local scope, after yielding so
@@ -99,7 +98,7 @@ async fn subdomain_resolver_parses_or_looks_up() {
     let looked_up = Subdomain::new("saas.test").lookup(|label| async move {
         match label.as_str() {
             "acme" => Ok(Some(TenantKey::Int(7))),
-            _ => Err(TenantRejection::new(
+            _ => Err(ApiError::new(
                 http::StatusCode::NOT_FOUND,
                 "unknown_tenant",
                 format!("no tenant {label}"),
@@ -143,7 +142,7 @@ async fn function_resolver_and_composition() {
         {
             None => Ok(None),
             Some("Bearer good") => Ok(Some(TenantKey::Int(5))),
-            Some(_) => Err(TenantRejection::unauthorized(
+            Some(_) => Err(ApiError::unauthorized(
                 "bad_token",
                 "the token is not valid",
             )),

@@ -4,6 +4,7 @@ pub mod adapter;
 mod context;
 mod error;
 mod key;
+pub mod resolve;
 mod schema;
 mod scoper;
 

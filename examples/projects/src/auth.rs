@@ -11,7 +11,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
-use multitenant_axum::TenantRejection;
+use multitenant_axum::ApiError;
 use multitenant_sea_orm::TenantDatabase;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use sha2::{Digest, Sha256};
@@ -89,14 +89,11 @@ fn token_hash(token: &str) -> String {
 /// The user a request authenticates as, from `Authorization: Bearer <token>`: 401 otherwise.
 ///
 /// ```no_run
-/// # async fn f(db: multitenant_sea_orm::TenantDatabase, headers: http::HeaderMap) -> Result<(), multitenant_axum::TenantRejection> {
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase, headers: http::HeaderMap) -> Result<(), multitenant_axum::ApiError> {
 /// let user_id = projects::auth::authenticate(&db, &headers).await?;
 /// # let _ = user_id; Ok(()) }
 /// ```
-pub async fn authenticate(
-    db: &TenantDatabase,
-    headers: &http::HeaderMap,
-) -> Result<i64, TenantRejection> {
+pub async fn authenticate(db: &TenantDatabase, headers: &http::HeaderMap) -> Result<i64, ApiError> {
     let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -104,18 +101,18 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            TenantRejection::unauthorized(
+            ApiError::unauthorized(
                 "unauthenticated",
                 "send `Authorization: Bearer <token>`; get a token from POST /api/token",
             )
         })?;
     match user_of_token(db, token).await {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(TenantRejection::unauthorized(
+        Ok(None) => Err(ApiError::unauthorized(
             "invalid_token",
             "the bearer token is not valid",
         )),
-        Err(e) => Err(crate::api::internal(&e)),
+        Err(e) => Err(ApiError::internal(&e)),
     }
 }
 
@@ -134,7 +131,7 @@ where
     S: Send + Sync,
     TenantDatabase: FromRef<S>,
 {
-    type Rejection = TenantRejection;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         authenticate(&TenantDatabase::from_ref(state), &parts.headers)

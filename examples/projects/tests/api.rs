@@ -2,8 +2,14 @@
 
 mod common;
 
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::post;
 use common::App;
+use multitenant_axum::{ApiError, TenantConn, TenantLayer};
+use projects::api::resolver::account_of_request;
 use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
 /// Creates rows (`path`, JSON body) as `account`, checking the library sets the tenant column.
@@ -563,6 +569,71 @@ async fn a_task_needs_a_project_of_its_own_tenant() {
         )
         .await;
     assert_eq!((status, &done["done"]), (StatusCode::OK, &json!(true)));
+}
+
+/// A hand-written route written like the app's (a `TenantConn`, SQL by hand, `?` into
+/// `ApiError`) behind the app's own tenant resolution: its SQL moves a project to another
+/// account.
+async fn move_project(
+    TenantConn(conn): TenantConn,
+    Path((id, to)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    let sql = "UPDATE projects SET account_id = $1 WHERE id = $2";
+    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [to.into(), id.into()]);
+    conn.execute_raw(stmt).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_column_assignment_is_refused_alike_by_crud_and_hand_written_routes() {
+    let started = App::start(None).await;
+    let db = started.db.clone();
+    let with_move = Router::new()
+        .route("/api/projects/{id}/move/{to}", post(move_project))
+        .layer(TenantLayer::new(account_of_request(db.clone())))
+        .with_state(db.clone())
+        .merge(projects::app(db.clone()));
+    let app = App::serve_router(db, with_move).await;
+    let ada = app.user("ada").await;
+    let a = app.account(&ada, "ada").await;
+    let b = app.account(&ada, "adb").await;
+    let (_, project) = app
+        .send(
+            app.req(Method::POST, "/api/projects", &ada, Some(a))
+                .json(&json!({"name": "stays"})),
+        )
+        .await;
+    let id = project["id"].as_i64().unwrap();
+
+    // The CRUD route refuses the body; the hand-written route's statement is refused by the
+    // scoper. Both answer 403 with the same code, and the project stays in its account.
+    let path = format!("/api/projects/{id}");
+    let (crud_status, crud) = app
+        .send(
+            app.req(Method::PATCH, &path, &ada, Some(a))
+                .json(&json!({"account_id": b})),
+        )
+        .await;
+    let path = format!("/api/projects/{id}/move/{b}");
+    let (hand_status, hand) = app.send(app.req(Method::POST, &path, &ada, Some(a))).await;
+    assert_eq!(crud_status, StatusCode::FORBIDDEN, "{crud}");
+    assert_eq!(hand_status, crud_status, "{hand}");
+    assert_eq!(hand["error"]["code"], crud["error"]["code"]);
+    assert_eq!(hand["error"]["code"], "cross_tenant_write");
+    assert!(
+        hand["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("account_id"),
+        "{hand}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM projects WHERE id = {id} AND account_id = {a}"
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,9 +60,13 @@ impl App {
 
     /// Serves the app over `db`, already migrated, on an ephemeral port.
     pub async fn serve(db: multitenant_sea_orm::TenantDatabase) -> App {
+        App::serve_router(db.clone(), projects::app(db)).await
+    }
+
+    /// Serves `app` (the app's router with routes of a test's own) over `db`.
+    pub async fn serve_router(db: multitenant_sea_orm::TenantDatabase, app: axum::Router) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = projects::app(db.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         App {
             base: format!("http://{addr}"),

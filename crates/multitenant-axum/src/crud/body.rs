@@ -1,0 +1,208 @@
+//! What a CRUD request may write: a JSON object whose fields are the entity's columns, whose
+//! tenant column (if given at all) names the request's tenant, and which, for `PUT`, gives every
+//! column but the keys. A body that fails is refused before anything is sent to the database.
+
+use multitenant::TenantKey;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Iterable};
+use serde_json::{Map, Value};
+
+use crate::ApiError;
+use crate::crud::CrudEntity;
+
+/// The fields of a write, by JSON key.
+pub(super) type Fields = Map<String, Value>;
+
+/// Parses `bytes` as a JSON object of `E`'s fields, refusing unknown fields and a tenant column
+/// that names another tenant than `tenant`; the tenant column is removed (the scoper sets it).
+pub(super) fn object_body<E: CrudEntity>(
+    bytes: &[u8],
+    tenant: &TenantKey,
+) -> Result<Fields, ApiError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+    })?;
+    let Value::Object(mut fields) = value else {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "the body must be a JSON object",
+        ));
+    };
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !E::Column::iter().any(|c| c.json_key() == k.as_str()))
+    {
+        return Err(ApiError::unprocessable(
+            "unknown_field",
+            format!(
+                "`{unknown}` is not a field of `{}`",
+                E::default().table_name()
+            ),
+        ));
+    }
+    let tenant_key = E::tenant_column().json_key();
+    if let Some(given) = fields.remove(tenant_key)
+        && !names_tenant(&given, tenant)
+    {
+        return Err(ApiError::forbidden(
+            "cross_tenant_write",
+            format!("`{tenant_key}` is {given}, but the current tenant is {tenant}; leave it out"),
+        ));
+    }
+    Ok(fields)
+}
+
+/// Whether a JSON value given for the tenant column is `tenant` (or null: "the current one").
+fn names_tenant(given: &Value, tenant: &TenantKey) -> bool {
+    match (tenant, given) {
+        (_, Value::Null) => true,
+        (TenantKey::Int(k), Value::Number(n)) => n.as_i64() == Some(*k),
+        (TenantKey::Uuid(k), Value::String(s)) => uuid::Uuid::parse_str(s).ok() == Some(*k),
+        (TenantKey::Text(k), Value::String(s)) => **k == **s,
+        _ => false,
+    }
+}
+
+/// The row a `POST` inserts: the fields given, each of its column's type.
+pub(super) fn new_row<E: CrudEntity>(fields: Fields) -> Result<E::ActiveModel, ApiError> {
+    <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(fields))
+        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+}
+
+/// Sets the fields given on an existing row; only they are marked changed.
+pub(super) fn set_fields<E: CrudEntity>(
+    row: &mut E::ActiveModel,
+    fields: Fields,
+) -> Result<(), ApiError> {
+    row.set_from_json(Value::Object(fields))
+        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+}
+
+/// Removes the id from the fields of a `PUT` or `PATCH`: it may be given only as the value the
+/// path names (`current`), since a row keeps its id.
+pub(super) fn take_id(fields: &mut Fields, id_key: &str, current: &Value) -> Result<(), ApiError> {
+    match fields.remove(id_key) {
+        Some(given) if given != *current => Err(ApiError::unprocessable(
+            "id_mismatch",
+            format!("`{id_key}` in the body is {given}, the path names {current}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a `PUT` that leaves out a column other than the id and the tenant column: it
+/// replaces the whole row.
+pub(super) fn check_whole<E: CrudEntity>(fields: &Fields, id_key: &str) -> Result<(), ApiError> {
+    let tenant_key = E::tenant_column().json_key();
+    let missing: Vec<&str> = E::Column::iter()
+        .map(|c| c.json_key())
+        .filter(|k| *k != id_key && *k != tenant_key && !fields.contains_key(*k))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        "missing_field",
+        format!(
+            "PUT replaces the whole row; missing: {}",
+            missing.join(", ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::crud::test_entity::tasks::Entity;
+
+    fn body(value: Value) -> Result<Fields, ApiError> {
+        object_body::<Entity>(value.to_string().as_bytes(), &TenantKey::Int(1))
+    }
+
+    fn status_and_code(err: ApiError) -> (u16, String) {
+        (err.status().as_u16(), err.code().to_owned())
+    }
+
+    #[test]
+    fn an_object_of_known_fields_passes_without_the_tenant_column() {
+        let fields = body(json!({"name": "ship", "done": false, "account_id": 1})).unwrap();
+        assert_eq!(
+            Value::Object(fields),
+            json!({"name": "ship", "done": false})
+        );
+        let fields = body(json!({"name": "x", "account_id": null})).unwrap();
+        assert!(!fields.contains_key("account_id"));
+    }
+
+    #[test]
+    fn another_tenant_in_the_body_is_forbidden() {
+        for other in [json!(2), json!("1"), json!(1.5), json!(true)] {
+            let err = body(json!({"name": "x", "account_id": other})).unwrap_err();
+            assert_eq!(
+                status_and_code(err),
+                (403, "cross_tenant_write".to_owned()),
+                "{other}"
+            );
+        }
+        let uuid = uuid::Uuid::parse_str("1b4e28ba-2fa1-11d2-883f-0016d3cca427").unwrap();
+        assert!(names_tenant(
+            &json!(uuid.to_string()),
+            &TenantKey::Uuid(uuid)
+        ));
+        assert!(!names_tenant(&json!("other"), &TenantKey::Uuid(uuid)));
+        assert!(names_tenant(&json!("acme"), &TenantKey::from("acme")));
+        assert!(!names_tenant(&json!("ACME"), &TenantKey::from("acme")));
+    }
+
+    #[test]
+    fn malformed_or_foreign_bodies_are_refused() {
+        let not_json = object_body::<Entity>(b"{not json", &TenantKey::Int(1)).unwrap_err();
+        assert_eq!(
+            status_and_code(not_json),
+            (400, "malformed_json".to_owned())
+        );
+        let array = body(json!([1, 2])).unwrap_err();
+        assert_eq!(status_and_code(array), (422, "invalid_body".to_owned()));
+        let unknown = body(json!({"name": "x", "color": "red"})).unwrap_err();
+        assert_eq!(unknown.message(), "`color` is not a field of `tasks`");
+        assert_eq!(status_and_code(unknown), (422, "unknown_field".to_owned()));
+    }
+
+    #[test]
+    fn field_types_are_checked_when_building_the_row() {
+        let ok = body(json!({"id": 1, "name": "x", "done": true, "priority": 1, "weight": 0.5}));
+        assert!(new_row::<Entity>(ok.unwrap()).is_ok());
+        let wrong = body(json!({"id": "seven", "name": 5})).unwrap();
+        let err = new_row::<Entity>(wrong).unwrap_err();
+        assert_eq!(status_and_code(err), (422, "invalid_body".to_owned()));
+    }
+
+    #[test]
+    fn the_id_in_a_body_must_be_the_one_in_the_path() {
+        let mut fields = body(json!({"id": 7, "name": "x"})).unwrap();
+        take_id(&mut fields, "id", &json!(7)).unwrap();
+        assert!(!fields.contains_key("id"));
+        let mut fields = body(json!({"id": 8})).unwrap();
+        let err = take_id(&mut fields, "id", &json!(7)).unwrap_err();
+        assert_eq!(status_and_code(err), (422, "id_mismatch".to_owned()));
+        let mut fields = body(json!({"name": "x"})).unwrap();
+        take_id(&mut fields, "id", &json!(7)).unwrap();
+    }
+
+    #[test]
+    fn a_put_gives_every_column_but_the_keys() {
+        let whole = body(json!({
+            "name": "x", "done": true, "external_id": null, "priority": 1, "weight": 0.5, "due": null
+        }))
+        .unwrap();
+        check_whole::<Entity>(&whole, "id").unwrap();
+        let partial = body(json!({"name": "x"})).unwrap();
+        let err = check_whole::<Entity>(&partial, "id").unwrap_err();
+        assert_eq!(
+            err.message(),
+            "PUT replaces the whole row; missing: done, external_id, priority, weight, due"
+        );
+        assert_eq!(status_and_code(err), (422, "missing_field".to_owned()));
+    }
+}

@@ -1,0 +1,61 @@
+//! The app's own refusals, on top of [`ApiError`]'s mapping of scoping refusals and database
+//! errors: an invalid field, a unique violation that says what is taken, and CPU-heavy work
+//! kept off the async runtime.
+
+use axum::http::StatusCode;
+use multitenant_axum::ApiError;
+use sea_orm::{DbErr, SqlErr};
+
+/// 422 `invalid_field`: `field` is refused, the message says why.
+pub(super) fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::unprocessable("invalid_field", format!("`{field}` {message}"))
+}
+
+/// A 409 with `code` and `message` for a unique violation (what is taken); any other error as
+/// [`ApiError`] maps it.
+pub(super) fn taken(code: &'static str, message: String) -> impl FnOnce(DbErr) -> ApiError {
+    move |e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::new(StatusCode::CONFLICT, code, message)
+        }
+        _ => e.into(),
+    }
+}
+
+/// Runs password hashing (tens of milliseconds of CPU) on the blocking pool, so it does not stall
+/// the requests sharing this runtime thread.
+pub(super) async fn off_the_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_field_is_named() {
+        let err = invalid("username", "must not be empty");
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            (err.code(), err.message()),
+            ("invalid_field", "`username` must not be empty")
+        );
+    }
+
+    #[test]
+    fn only_a_unique_violation_is_taken() {
+        // Unique violations come from the database: tests/api.rs (`username_taken`, ...).
+        let other = taken("username_taken", "taken".into())(DbErr::RecordNotFound("x".into()));
+        assert_eq!(other, ApiError::from(DbErr::RecordNotFound("x".into())));
+        assert_eq!(other.code(), "not_found");
+    }
+
+    #[tokio::test]
+    async fn blocking_work_returns_its_value() {
+        assert_eq!(off_the_runtime(|| 6 * 7).await.unwrap(), 42);
+    }
+}
