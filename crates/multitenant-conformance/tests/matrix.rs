@@ -139,6 +139,52 @@ fn sea_orm_refusal(err: sea_orm::DbErr) -> Error {
         .unwrap_or_else(|| panic!("sea-orm: not a refusal: {err}"))
 }
 
+/// One client; `TenantClient` takes it by `&mut`, as it does any plain client.
+struct TokioPostgres(tokio::sync::Mutex<tokio_postgres::Client>);
+
+impl Adapter for TokioPostgres {
+    const NAME: &'static str = "tokio-postgres";
+
+    async fn connect(url: &str) -> Self {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        TokioPostgres(tokio::sync::Mutex::new(client))
+    }
+
+    async fn names(&self, scoping: Scoping, sql: &str) -> Result<Vec<String>, Error> {
+        let mut plain = self.0.lock().await;
+        let client = multitenant_postgres::TenantClient::new(
+            &mut *plain,
+            scoping.scoper().clone(),
+            scoping.source().clone(),
+        );
+        let rows = client.query(sql, &[]).await.map_err(postgres_refusal)?;
+        Ok(rows.iter().map(|row| row.get("name")).collect())
+    }
+
+    async fn execute(&self, scoping: Scoping, sql: &str, value: &str) -> Result<u64, Error> {
+        let mut plain = self.0.lock().await;
+        let client = multitenant_postgres::TenantClient::new(
+            &mut *plain,
+            scoping.scoper().clone(),
+            scoping.source().clone(),
+        );
+        client
+            .execute(sql, &[&value])
+            .await
+            .map_err(postgres_refusal)
+    }
+}
+
+fn postgres_refusal(err: multitenant_postgres::Error) -> Error {
+    match err {
+        multitenant_postgres::Error::Refused(e) => e,
+        other => panic!("tokio-postgres: not a refusal: {other}"),
+    }
+}
+
 const NAMES: &str = "SELECT name FROM items ORDER BY name";
 
 /// A database with `items` keyed by `kind`: tenants 1..=3, ids 1 and 2 in each.
@@ -289,6 +335,11 @@ async fn sqlx_follows_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sea_orm_follows_the_contract() {
     every_kind::<SeaOrm>().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_postgres_follows_the_contract() {
+    every_kind::<TokioPostgres>().await;
 }
 
 /// A refusal is a permanent database error with the core's SQLSTATE, never a connection error:
