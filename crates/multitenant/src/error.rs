@@ -105,9 +105,10 @@ pub enum Error {
         highest: usize,
     },
 
-    /// A schema definition is invalid; the [`SchemaError`](crate::SchemaError) says why.
+    /// A schema definition is invalid; the [`SchemaError`](crate::SchemaError) says why (boxed,
+    /// so that every `Result` carrying an [`Error`] stays small).
     #[error("invalid schema: {0}")]
-    InvalidSchema(crate::SchemaError),
+    InvalidSchema(Box<crate::SchemaError>),
 }
 
 impl Error {

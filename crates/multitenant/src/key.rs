@@ -251,9 +251,11 @@ mod tests {
         assert_eq!("INT8".parse::<KeyKind>(), Ok(KeyKind::BigInt));
         assert_eq!(
             " Float ".parse::<KeyKind>(),
-            Err(Error::InvalidSchema(SchemaError::UnknownKeyKind {
-                text: "float".into()
-            }))
+            Err(Error::InvalidSchema(Box::new(
+                SchemaError::UnknownKeyKind {
+                    text: "float".into()
+                }
+            )))
         );
     }
 

@@ -148,10 +148,8 @@ impl SchemaBuilder {
     ///     .reference_table("task")
     ///     .build()
     ///     .unwrap_err();
-    /// assert!(matches!(
-    ///     err,
-    ///     Error::InvalidSchema(SchemaError::ConflictingKind { ref table, .. }) if table.name == "task"
-    /// ));
+    /// let Error::InvalidSchema(cause) = err else { panic!("{err}") };
+    /// assert!(matches!(*cause, SchemaError::ConflictingKind { ref table, .. } if table.name == "task"));
     /// ```
     pub fn build(self) -> Result<Schema, Error> {
         let mut tables: BTreeMap<TableName, TableKind> = BTreeMap::new();

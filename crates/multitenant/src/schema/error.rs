@@ -14,7 +14,7 @@ use crate::Error;
 /// let err = Schema::builder().tenant_table("task", "").build().unwrap_err();
 /// assert_eq!(
 ///     err,
-///     Error::InvalidSchema(SchemaError::EmptyTenantColumn { table: TableName::new("public", "task") })
+///     Error::InvalidSchema(Box::new(SchemaError::EmptyTenantColumn { table: TableName::new("public", "task") }))
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,7 +101,7 @@ pub enum SchemaError {
 
 impl From<SchemaError> for Error {
     fn from(error: SchemaError) -> Self {
-        Error::InvalidSchema(error)
+        Error::InvalidSchema(Box::new(error))
     }
 }
 

@@ -38,7 +38,7 @@ mod tests {
     /// The cause of a refused schema; panics when the schema was accepted.
     pub(super) fn schema_error(result: Result<Schema, Error>) -> SchemaError {
         match result {
-            Err(Error::InvalidSchema(e)) => e,
+            Err(Error::InvalidSchema(e)) => *e,
             other => panic!("expected an invalid schema, got {other:?}"),
         }
     }
