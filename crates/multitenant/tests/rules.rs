@@ -278,10 +278,30 @@ fn insert_fills_the_tenant_column() {
         ),
         "INSERT INTO tasks (id, name, account_id) VALUES ($1, $2, $5), ($3, $4, $5) RETURNING *"
     );
+}
+
+#[test]
+fn insert_default_values_fills_the_tenant_column_for_one_tenant() {
     assert_eq!(
         scoped("INSERT INTO tasks DEFAULT VALUES", 1),
         "INSERT INTO tasks (account_id) VALUES ($1)"
     );
+    assert_eq!(
+        scoped(
+            "INSERT INTO public.notes AS n DEFAULT VALUES RETURNING n.id",
+            1
+        ),
+        "INSERT INTO public.notes AS n (org_id) VALUES ($1) RETURNING n.id"
+    );
+    // Under a set of tenants no one value is the row's tenant: refused like any INSERT that
+    // leaves the tenant column to the scoper.
+    let e = scoper()
+        .rewrite(
+            "INSERT INTO tasks DEFAULT VALUES",
+            Some(&Scope::many([1_i64, 2])),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Unsupported { .. }), "{e}");
 }
 
 #[test]

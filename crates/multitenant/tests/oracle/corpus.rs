@@ -490,6 +490,11 @@ pub(crate) const CORPUS: &[Case] = &[
         &[],
     ),
     c(
+        "insert DEFAULT VALUES",
+        "INSERT INTO visits DEFAULT VALUES RETURNING *",
+        &[],
+    ),
+    c(
         "insert select",
         "INSERT INTO tasks (id, project_id, name) SELECT id + 100, id, name || ' kickoff' FROM projects WHERE name = $1 RETURNING id, name",
         &[T("Apollo")],

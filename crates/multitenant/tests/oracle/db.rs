@@ -37,6 +37,7 @@ pub(crate) const TABLES: &[(&str, Option<&str>)] = &[
     ("projects", Some("account_id")),
     ("project_managers", Some("account_id")),
     ("tasks", Some("account_id")),
+    ("visits", Some("account_id")),
 ];
 
 /// The copies of the data: schema name and the tenants whose rows it holds. (No copy for a set

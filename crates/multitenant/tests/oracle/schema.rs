@@ -10,6 +10,7 @@ pub(crate) fn schema() -> Schema {
         .tenant_table("projects", "account_id")
         .tenant_table("project_managers", "account_id")
         .tenant_table("tasks", "account_id")
+        .tenant_table("visits", "account_id")
         .reference_table("countries")
         .build()
         .expect("the sample schema is valid")

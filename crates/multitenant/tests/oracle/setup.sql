@@ -50,6 +50,13 @@ CREATE TABLE tasks (
     PRIMARY KEY (account_id, id),
     FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id)
 );
+-- Every column has a default, so `INSERT INTO visits DEFAULT VALUES` is a complete row.
+CREATE TABLE visits (
+    account_id bigint NOT NULL REFERENCES accounts (id),
+    id bigint NOT NULL DEFAULT nextval('task_ids'),
+    page text NOT NULL DEFAULT 'home',
+    PRIMARY KEY (account_id, id)
+);
 
 INSERT INTO countries VALUES ('de', 'Germany'), ('fr', 'France'), ('us', 'United States'), ('jp', 'Japan');
 INSERT INTO accounts VALUES
@@ -88,3 +95,4 @@ INSERT INTO tasks VALUES
     (3, 2, 3, 1, 'audit', false, 8, 3, '{"kind": "audit"}'),
     (3, 7, 3, NULL, 'test', false, 1, NULL, NULL),
     (4, 1, 5, NULL, 'design', false, 6, 9, '{"kind": "doc"}');
+INSERT INTO visits VALUES (1, 1, 'home'), (1, 2, 'billing'), (2, 1, 'home'), (3, 1, 'home');
