@@ -96,7 +96,10 @@ async fn setup() -> (TestDatabase, DatabaseConnection, String) {
         .unwrap();
     let tdb = TenantDatabase::new(conn.clone(), multitenant::Scoper::new(schema));
     let api = CrudApi::new("test", "1")
-        .entity("/api/projects", Crud::<projects::Entity>::new())
+        .entity(
+            "/api/projects",
+            Crud::<projects::Entity>::new().client_ids(),
+        )
         .entity(
             "/api/tasks",
             Crud::<tasks::Entity>::new().authorize(
@@ -382,6 +385,49 @@ async fn malformed_bodies_are_4xx_and_write_nothing() {
     // No tenant: the layer answers, the handler never runs.
     let (status, _) = call(c.get(format!("{base}/api/projects"))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// Asserts a JSON error with `status` and `code` whose message names every one of `names`.
+fn assert_error(got: (StatusCode, Value), status: StatusCode, code: &str, names: &[&str]) {
+    let (got_status, body) = got;
+    assert_eq!(got_status, status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    for name in names {
+        assert!(message.contains(name), "`{name}` not named: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_create_without_its_required_fields_is_422_naming_them() {
+    let (_db, conn, base) = setup().await;
+    let c = Client::new();
+    let post = |path: &str, body: Value| {
+        as_tenant(&c, reqwest::Method::POST, format!("{base}{path}"), 1).json(&body)
+    };
+    let got = call(post("/api/tasks", json!({}))).await;
+    assert_eq!(
+        got.1["error"]["message"],
+        "missing required fields: project_id, name, done"
+    );
+    assert_error(
+        got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        &["project_id", "name", "done"],
+    );
+    // The id is required where the client chooses it.
+    let got = call(post("/api/projects", json!({"name": "x"}))).await;
+    assert_eq!(got.1["error"]["message"], "missing required fields: id");
+    let got = call(post("/api/tasks", json!({"project_id": 1, "done": false}))).await;
+    assert_error(
+        got,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        &["name"],
+    );
+    assert_eq!(count(&conn, "SELECT count(*) FROM tasks").await, 0);
+    assert_eq!(count(&conn, "SELECT count(*) FROM projects").await, 9);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 //! column but the keys. A body that fails is refused before anything is sent to the database.
 
 use multitenant::TenantKey;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Iterable};
+use sea_orm::{ActiveModelTrait, ColumnTrait, IdenStatic, Iterable};
 use serde_json::{Map, Value};
 
 use crate::ApiError;
@@ -75,6 +75,33 @@ pub(super) fn set_fields<E: CrudEntity>(
 ) -> Result<(), ApiError> {
     row.set_from_json(Value::Object(fields))
         .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+}
+
+/// Refuses a `POST` that leaves out a column the row cannot do without: one that is neither
+/// nullable nor has a default in the entity, other than the tenant column (the scoper fills it)
+/// and the id when the server assigns it (`server_id`).
+pub(super) fn check_required<E: CrudEntity>(
+    fields: &Fields,
+    id: E::Column,
+    server_id: bool,
+) -> Result<(), ApiError> {
+    let (tenant, id) = (E::tenant_column().as_str(), id.as_str());
+    let missing: Vec<&str> = E::Column::iter()
+        .filter(|c| c.as_str() != tenant && !(server_id && c.as_str() == id))
+        .filter(|c| {
+            let def = c.def();
+            !def.is_null() && def.get_column_default().is_none()
+        })
+        .map(|c| c.json_key())
+        .filter(|k| !fields.contains_key(*k))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        "missing_field",
+        format!("missing required fields: {}", missing.join(", ")),
+    ))
 }
 
 /// Removes the id from the fields of a `PUT` or `PATCH`: it may be given only as the value the
@@ -188,6 +215,26 @@ mod tests {
         assert_eq!(status_and_code(err), (422, "id_mismatch".to_owned()));
         let mut fields = body(json!({"name": "x"})).unwrap();
         take_id(&mut fields, "id", &json!(7)).unwrap();
+    }
+
+    #[test]
+    fn a_post_gives_every_column_without_null_or_default() {
+        use crate::crud::test_entity::tasks::Column;
+        let err =
+            check_required::<Entity>(&body(json!({})).unwrap(), Column::Id, true).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "missing required fields: name, done, priority, weight"
+        );
+        assert_eq!(status_and_code(err), (422, "missing_field".to_owned()));
+        let err =
+            check_required::<Entity>(&body(json!({})).unwrap(), Column::Id, false).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "missing required fields: id, name, done, priority, weight"
+        );
+        let given = body(json!({"name": "x", "done": true, "priority": 1, "weight": 0.5}));
+        check_required::<Entity>(&given.unwrap(), Column::Id, true).unwrap();
     }
 
     #[test]

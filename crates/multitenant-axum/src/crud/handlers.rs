@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::body::{check_whole, new_row, object_body, set_fields, take_id};
+use super::body::{check_required, check_whole, new_row, object_body, set_fields, take_id};
 use super::params::{ListQuery, parse_value};
 use super::{Config, CrudEntity};
 use crate::{ApiError, Page, TenantConn};
@@ -63,11 +63,12 @@ pub(super) async fn retrieve<E: CrudEntity>(
 
 /// `POST /`: 201 with the row as inserted (the tenant column filled in by the scoper).
 pub(super) async fn create<E: CrudEntity>(
-    _cfg: Arc<Config<E>>,
+    cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<E::Model>), ApiError> {
     let fields = object_body::<E>(&body?, &tenant_of(&conn)?)?;
+    check_required::<E>(&fields, cfg.id, cfg.server_ids)?;
     let model = new_row::<E>(fields)?.insert(&conn).await?;
     Ok((StatusCode::CREATED, Json(model)))
 }

@@ -28,7 +28,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::request::Parts;
 use multitenant_sea_orm::{TenantDatabase, TenantEntity};
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, EntityTrait, IntoActiveModel, TryIntoModel};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, EntityTrait, IdenStatic, IntoActiveModel, Iterable,
+    PrimaryKeyToColumn, PrimaryKeyTrait, TryIntoModel,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -122,15 +125,16 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// | route | does |
 /// | --- | --- |
 /// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | a [`Page`](crate::Page): `{"items": [...], "total": N}` |
-/// | `POST /` | 201 with the created row; the tenant column is set by the library |
+/// | `POST /` | 201 with the created row; the tenant column is set by the library, the id by the database (see [`Crud::client_ids`]) |
 /// | `GET /{id}` | the row, or 404 (also for another tenant's id) |
 /// | `PUT /{id}` | replaces every column but the keys |
 /// | `PATCH /{id}` | sets the columns given |
 /// | `DELETE /{id}` | 204, or 404 |
 ///
 /// A body naming another tenant in the tenant column is refused (403); malformed JSON (400),
-/// wrong types, unknown fields and constraint violations (422/409) are JSON errors
-/// ([`ApiError`]) and write nothing.
+/// wrong types, unknown fields, a create leaving out a required field (a column neither
+/// nullable nor with a default in the entity) and constraint violations (422/409) are JSON
+/// errors ([`ApiError`]) and write nothing.
 ///
 /// ```no_run
 /// # mod projects {
@@ -164,6 +168,7 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// ```
 pub struct Crud<E> {
     id_column: Option<String>,
+    client_ids: bool,
     read_only: bool,
     max_limit: u64,
     body_limit: usize,
@@ -175,6 +180,7 @@ impl<E> Clone for Crud<E> {
     fn clone(&self) -> Self {
         Crud {
             id_column: self.id_column.clone(),
+            client_ids: self.client_ids,
             read_only: self.read_only,
             max_limit: self.max_limit,
             body_limit: self.body_limit,
@@ -199,6 +205,7 @@ impl<E: CrudEntity> Crud<E> {
     pub fn new() -> Self {
         Crud {
             id_column: None,
+            client_ids: false,
             read_only: false,
             max_limit: 1000,
             body_limit: 64 * 1024,
@@ -214,6 +221,19 @@ impl<E: CrudEntity> Crud<E> {
     /// ```
     pub fn id_column(mut self, column: &str) -> Self {
         self.id_column = Some(column.to_owned());
+        self
+    }
+
+    /// The client chooses each row's id: a create must give it. By default the server assigns
+    /// ids (a serial or identity column), so a create may leave the id out; the default is
+    /// already this when the entity's primary key is the id column alone and not
+    /// auto-increment.
+    ///
+    /// ```ignore
+    /// let crud = Crud::<countries::Entity>::new().client_ids();
+    /// ```
+    pub fn client_ids(mut self) -> Self {
+        self.client_ids = true;
         self
     }
 
@@ -295,8 +315,10 @@ impl<E: CrudEntity> Crud<E> {
         S: Clone + Send + Sync + 'static,
         TenantDatabase: FromRef<S>,
     {
+        let id = self.resolve_id();
         let config = Arc::new(Config::<E> {
-            id: self.resolve_id(),
+            id,
+            server_ids: !self.client_ids && !is_manual_key::<E>(id),
             max_limit: self.max_limit,
         });
         let c = config.clone();
@@ -375,10 +397,21 @@ async fn authorize(hook: AuthHook, req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether `id` is the entity's whole primary key and not auto-increment: a key the client gives.
+/// (A composite key never says whether its id column is serial, so it is taken to be.)
+fn is_manual_key<E: EntityTrait>(id: E::Column) -> bool {
+    let mut keys = E::PrimaryKey::iter().map(|k| k.into_column().as_str());
+    keys.next() == Some(id.as_str())
+        && keys.next().is_none()
+        && !<E::PrimaryKey as PrimaryKeyTrait>::auto_increment()
+}
+
 /// What the handlers of one router share.
 struct Config<E: EntityTrait> {
     /// The column rows are addressed by.
     id: E::Column,
+    /// Whether the database assigns ids (a create leaves the id out).
+    server_ids: bool,
     /// The largest `limit` a list request may ask for.
     max_limit: u64,
 }
