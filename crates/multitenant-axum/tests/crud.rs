@@ -430,6 +430,28 @@ async fn a_create_without_its_required_fields_is_422_naming_them() {
     assert_eq!(count(&conn, "SELECT count(*) FROM projects").await, 9);
 }
 
+#[tokio::test]
+async fn out_of_range_list_parameters_are_400_naming_them() {
+    let (_db, _conn, base) = setup().await;
+    let c = Client::new();
+    let get = |path: &str| as_tenant(&c, reqwest::Method::GET, format!("{base}{path}"), 1);
+    let beyond_bigint = "9223372036854775808";
+    for (param, code) in [
+        ("offset", "invalid_offset"),
+        ("limit", "invalid_limit"),
+        ("id", "invalid_value"),
+    ] {
+        let got = call(get(&format!("/api/projects?{param}={beyond_bigint}"))).await;
+        assert_error(got, StatusCode::BAD_REQUEST, code, &[param]);
+    }
+    let got = call(get("/api/tasks?done=maybe")).await;
+    assert_error(got, StatusCode::BAD_REQUEST, "invalid_value", &["done"]);
+    // The largest offset is answered (the server is still up).
+    let (status, page) = call(get("/api/projects?offset=9223372036854775807")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["items"], json!([]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_over_many_tenants_see_only_their_rows() {
     let (_db, conn, base) = setup().await;

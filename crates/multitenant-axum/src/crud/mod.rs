@@ -247,7 +247,7 @@ impl<E: CrudEntity> Crud<E> {
         self
     }
 
-    /// The largest `limit` a list request may ask for (default 1000).
+    /// The largest `limit` a list request may ask for (default 1000; at most `i64::MAX`).
     ///
     /// ```ignore
     /// let crud = Crud::<projects::Entity>::new().max_limit(100);

@@ -12,6 +12,9 @@ use crate::ApiError;
 /// How many rows a list returns when the request does not say.
 const DEFAULT_LIMIT: u64 = 50;
 
+/// The largest `limit` or `offset`: SQL takes them as `bigint`.
+pub(super) const MAX_ROWS: u64 = i64::MAX as u64;
+
 /// A list request's query string, read against entity `E`.
 pub(super) struct ListQuery<E: EntityTrait> {
     /// Rows per page: 1 to the router's maximum.
@@ -25,7 +28,8 @@ pub(super) struct ListQuery<E: EntityTrait> {
 }
 
 impl<E: EntityTrait> ListQuery<E> {
-    /// Reads `params`; `limit` may not exceed `max_limit`. Every parameter that is not
+    /// Reads `params`; `limit` may not exceed `max_limit`, `offset` not [`MAX_ROWS`] (nor
+    /// `limit`, whatever `max_limit` says). Every parameter that is not
     /// `limit`, `offset` or `order` must name a column.
     pub(super) fn parse(
         params: &BTreeMap<String, String>,
@@ -40,6 +44,7 @@ impl<E: EntityTrait> ListQuery<E> {
         for (key, value) in params {
             match key.as_str() {
                 "limit" => {
+                    let max_limit = max_limit.min(MAX_ROWS);
                     query.limit = value
                         .parse()
                         .ok()
@@ -52,9 +57,17 @@ impl<E: EntityTrait> ListQuery<E> {
                         })?;
                 }
                 "offset" => {
-                    query.offset = value.parse().map_err(|_| {
-                        ApiError::bad_request("invalid_offset", "offset must be a whole number")
-                    })?;
+                    query.offset =
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|o| *o <= MAX_ROWS)
+                            .ok_or_else(|| {
+                                ApiError::bad_request(
+                                    "invalid_offset",
+                                    format!("offset must be 0..={MAX_ROWS}"),
+                                )
+                            })?;
                 }
                 "order" => {
                     let (name, direction) = match value.strip_prefix('-') {
@@ -104,9 +117,19 @@ pub(super) fn parse_value<E: EntityTrait>(col: E::Column, text: &str) -> Result<
         }
         ColumnType::Boolean => text.parse::<bool>().map_err(|_| bad("boolean"))?.into(),
         ColumnType::Uuid => uuid::Uuid::parse_str(text).map_err(|_| bad("UUID"))?.into(),
-        ColumnType::Double | ColumnType::Float => {
-            text.parse::<f64>().map_err(|_| bad("number"))?.into()
-        }
+        // Out of the type's range a number parses as infinite; only finite ones compare.
+        ColumnType::Double => text
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| bad("number"))?
+            .into(),
+        ColumnType::Float => text
+            .parse::<f32>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| bad("number"))?
+            .into(),
         ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => text.to_owned().into(),
         _ => {
             return Err(ApiError::bad_request(
@@ -176,6 +199,14 @@ mod tests {
         assert_eq!(code(parse(&[("limit", "101")])).1, "invalid_limit");
         assert_eq!(code(parse(&[("limit", "ten")])).1, "invalid_limit");
         assert_eq!(code(parse(&[("offset", "-1")])).1, "invalid_offset");
+        // Beyond bigint: refused here, or SQL building would panic.
+        let over = (MAX_ROWS + 1).to_string();
+        assert_eq!(code(parse(&[("offset", &over)])).1, "invalid_offset");
+        let q = parse(&[("offset", &MAX_ROWS.to_string())]).unwrap();
+        assert_eq!(q.offset, MAX_ROWS);
+        let params = [("limit".to_owned(), over.clone())].into();
+        let err = ListQuery::<Entity>::parse(&params, u64::MAX).err().unwrap();
+        assert_eq!(err.message(), format!("limit must be 1..={MAX_ROWS}"));
         assert_eq!(code(parse(&[("order", "-color")])).1, "unknown_column");
         assert_eq!(code(parse(&[("color", "red")])).1, "unknown_column");
         assert_eq!(code(parse(&[("id", "seven")])).1, "invalid_value");
@@ -210,6 +241,11 @@ mod tests {
             "`nope` is not a valid UUID for `external_id`"
         );
         assert!(parse_value::<Entity>(Column::Priority, "3000000000").is_err());
+        for out_of_range in ["1e400", "-1e400", "inf", "NaN"] {
+            let err = parse_value::<Entity>(Column::Weight, out_of_range).unwrap_err();
+            assert_eq!(err.code(), "invalid_value", "{out_of_range}");
+        }
+        assert!(parse_value::<Entity>(Column::Id, "9223372036854775808").is_err());
         assert!(parse_value::<Entity>(Column::Done, "yes").is_err());
     }
 
