@@ -337,22 +337,22 @@ async fn malformed_bodies_are_4xx_and_write_nothing() {
         ),
         (
             c.post(format!("{base}/api/projects"))
-                .json(&json!({"id": "seven", "name": "x"})),
+                .body(json!({"id": "seven", "name": "x"}).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
             c.post(format!("{base}/api/projects"))
-                .json(&json!({"id": 7, "name": 5})),
+                .body(json!({"id": 7, "name": 5}).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
             c.post(format!("{base}/api/projects"))
-                .json(&json!({"id": 7, "name": "x", "color": "red"})),
+                .body(json!({"id": 7, "name": "x", "color": "red"}).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
             c.post(format!("{base}/api/projects"))
-                .json(&json!({"id": 7, "name": "x".repeat(70_000)})),
+                .body(json!({"id": 7, "name": "x".repeat(70_000)}).to_string()),
             StatusCode::PAYLOAD_TOO_LARGE,
         ),
         (
@@ -361,11 +361,12 @@ async fn malformed_bodies_are_4xx_and_write_nothing() {
         ),
         (
             c.put(format!("{base}/api/projects/1"))
-                .json(&json!({"id": 2, "name": "x"})),
+                .body(json!({"id": 2, "name": "x"}).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ];
     for (i, (req, status)) in cases.into_iter().enumerate() {
+        // One JSON content type for every case (`.json()` would add a second).
         let req = req
             .header("x-account-id", "1")
             .header("content-type", "application/json");
@@ -450,6 +451,57 @@ async fn out_of_range_list_parameters_are_400_naming_them() {
     let (status, page) = call(get("/api/projects?offset=9223372036854775807")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["items"], json!([]));
+}
+
+#[tokio::test]
+async fn writes_without_a_json_content_type_are_415_and_write_nothing() {
+    let (_db, conn, base) = setup().await;
+    let c = Client::new();
+    use reqwest::Method as M;
+    let body = json!({"id": 40, "name": "typed"}).to_string();
+    for (method, path) in [
+        (M::POST, "/api/projects"),
+        (M::PUT, "/api/projects/1"),
+        (M::PATCH, "/api/projects/1"),
+    ] {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            Some("application/json; charset=latin1"),
+        ] {
+            let mut req =
+                as_tenant(&c, method.clone(), format!("{base}{path}"), 1).body(body.clone());
+            if let Some(t) = content_type {
+                req = req.header("content-type", t);
+            }
+            let got = call(req).await;
+            assert_error(
+                got,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                &["Content-Type"],
+            );
+        }
+    }
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM projects WHERE name = 'typed'").await,
+        0
+    );
+    for (i, content_type) in [
+        "application/json; charset=utf-8",
+        "APPLICATION/JSON; Charset=UTF-8",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = json!({"id": 40 + i, "name": "typed"}).to_string();
+        let req = as_tenant(&c, M::POST, format!("{base}/api/projects"), 1)
+            .header("content-type", content_type)
+            .body(body);
+        assert_eq!(call(req).await.0, StatusCode::CREATED, "{content_type}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,8 @@
 //! tenant column (if given at all) names the request's tenant, and which, for `PUT`, gives every
 //! column but the keys. A body that fails is refused before anything is sent to the database.
 
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, StatusCode};
 use multitenant::TenantKey;
 use sea_orm::{ActiveModelTrait, ColumnTrait, IdenStatic, Iterable};
 use serde_json::{Map, Value};
@@ -11,6 +13,42 @@ use crate::crud::CrudEntity;
 
 /// The fields of a write, by JSON key.
 pub(super) type Fields = Map<String, Value>;
+
+/// Refuses (415) a write whose `Content-Type` is not JSON: `application/json`, optionally with
+/// `charset=utf-8` (JSON has no other), in any case. A form or a text body is never taken for
+/// JSON, even when it would parse as such.
+pub(super) fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let values = headers
+        .get_all(CONTENT_TYPE)
+        .iter()
+        .map(|v| v.to_str().unwrap_or_default())
+        .collect::<Vec<_>>();
+    let ok = match values.as_slice() {
+        [value] => {
+            let mut parts = value.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let params: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
+            media.eq_ignore_ascii_case("application/json")
+                && match params.as_slice() {
+                    [] => true,
+                    [charset] => charset.split_once('=').is_some_and(|(name, value)| {
+                        name.trim().eq_ignore_ascii_case("charset")
+                            && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+                    }),
+                    _ => false,
+                }
+        }
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "the body must be JSON, sent with `Content-Type: application/json`",
+    ))
+}
 
 /// Parses `bytes` as a JSON object of `E`'s fields, refusing unknown fields and a tenant column
 /// that names another tenant than `tenant`; the tenant column is removed (the scoper sets it).
@@ -149,6 +187,43 @@ mod tests {
 
     fn status_and_code(err: ApiError) -> (u16, String) {
         (err.status().as_u16(), err.code().to_owned())
+    }
+
+    #[test]
+    fn only_a_json_content_type_is_taken() {
+        let with = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for v in values {
+                headers.append(CONTENT_TYPE, v.parse().unwrap());
+            }
+            check_json_content_type(&headers)
+        };
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            "application/json; charset=\"utf-8\"",
+        ] {
+            assert!(with(&[ok]).is_ok(), "{ok}");
+        }
+        for refused in [
+            &[][..],
+            &["text/plain"],
+            &["application/x-www-form-urlencoded"],
+            &["multipart/form-data; boundary=x"],
+            &["application/json; charset=latin1"],
+            &["application/json; charset=utf-8; x=y"],
+            &["application/jsonx"],
+            &["application/json", "application/json"],
+        ] {
+            let err = with(refused).unwrap_err();
+            assert_eq!(
+                status_and_code(err),
+                (415, "unsupported_media_type".to_owned()),
+                "{refused:?}"
+            );
+        }
     }
 
     #[test]

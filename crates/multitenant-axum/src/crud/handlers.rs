@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use multitenant::TenantKey;
 use multitenant_sea_orm::TenantConnection;
 use sea_orm::{
@@ -18,7 +18,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::body::{check_required, check_whole, new_row, object_body, set_fields, take_id};
+use super::body::{
+    check_json_content_type, check_required, check_whole, new_row, object_body, set_fields, take_id,
+};
 use super::params::{ListQuery, parse_value};
 use super::{Config, CrudEntity};
 use crate::{ApiError, Page, TenantConn};
@@ -65,8 +67,10 @@ pub(super) async fn retrieve<E: CrudEntity>(
 pub(super) async fn create<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<E::Model>), ApiError> {
+    check_json_content_type(&headers)?;
     let fields = object_body::<E>(&body?, &tenant_of(&conn)?)?;
     check_required::<E>(&fields, cfg.id, cfg.server_ids)?;
     let model = new_row::<E>(fields)?.insert(&conn).await?;
@@ -78,8 +82,10 @@ pub(super) async fn replace<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<E::Model>, ApiError> {
+    check_json_content_type(&headers)?;
     write_existing(&cfg, &conn, &id, body, true).await
 }
 
@@ -88,8 +94,10 @@ pub(super) async fn update<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<E::Model>, ApiError> {
+    check_json_content_type(&headers)?;
     write_existing(&cfg, &conn, &id, body, false).await
 }
 

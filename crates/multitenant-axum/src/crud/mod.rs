@@ -26,6 +26,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Path, Query, Request
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use http::HeaderMap;
 use http::request::Parts;
 use multitenant_sea_orm::{TenantDatabase, TenantEntity};
 use sea_orm::{
@@ -131,7 +132,8 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// | `PATCH /{id}` | sets the columns given |
 /// | `DELETE /{id}` | 204, or 404 |
 ///
-/// A body naming another tenant in the tenant column is refused (403); malformed JSON (400),
+/// A write whose `Content-Type` is not `application/json` (optionally `; charset=utf-8`) is
+/// refused (415). A body naming another tenant in the tenant column is refused (403); malformed JSON (400),
 /// wrong types, unknown fields, a create leaving out a required field (a column neither
 /// nullable nor with a default in the entity) and constraint violations (422/409) are JSON
 /// errors ([`ApiError`]) and write nothing.
@@ -342,23 +344,27 @@ impl<E: CrudEntity> Crud<E> {
             );
             (
                 list_route.post(
-                    move |conn: TenantConn, body: Result<Bytes, BytesRejection>| {
-                        handlers::create::<E>(c1.clone(), conn, body)
+                    move |conn: TenantConn,
+                          headers: HeaderMap,
+                          body: Result<Bytes, BytesRejection>| {
+                        handlers::create::<E>(c1.clone(), conn, headers, body)
                     },
                 ),
                 one_route
                     .put(
                         move |conn: TenantConn,
                               id: Path<String>,
+                              headers: HeaderMap,
                               body: Result<Bytes, BytesRejection>| {
-                            handlers::replace::<E>(c2.clone(), conn, id, body)
+                            handlers::replace::<E>(c2.clone(), conn, id, headers, body)
                         },
                     )
                     .patch(
                         move |conn: TenantConn,
                               id: Path<String>,
+                              headers: HeaderMap,
                               body: Result<Bytes, BytesRejection>| {
-                            handlers::update::<E>(c3.clone(), conn, id, body)
+                            handlers::update::<E>(c3.clone(), conn, id, headers, body)
                         },
                     )
                     .delete(move |conn: TenantConn, id: Path<String>| {
