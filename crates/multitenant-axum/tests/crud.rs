@@ -432,6 +432,30 @@ async fn a_create_without_its_required_fields_is_422_naming_them() {
 }
 
 #[tokio::test]
+async fn a_create_naming_an_id_the_server_assigns_is_422() {
+    let (_db, conn, base) = setup().await;
+    let c = Client::new();
+    let post = |body: Value| {
+        as_tenant(&c, reqwest::Method::POST, format!("{base}/api/tasks"), 1).json(&body)
+    };
+    for id in [json!(7), json!(null), json!("7")] {
+        let body = json!({"id": id, "project_id": 1, "name": "chosen", "done": false});
+        let got = call(post(body)).await;
+        assert_error(
+            got,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id_assigned_by_server",
+            &["`id`"],
+        );
+    }
+    assert_eq!(count(&conn, "SELECT count(*) FROM tasks").await, 0);
+    let body = json!({"project_id": 1, "name": "assigned", "done": false});
+    let (status, created) = call(post(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(created["id"].as_i64().is_some(), "{created}");
+}
+
+#[tokio::test]
 async fn out_of_range_list_parameters_are_400_naming_them() {
     let (_db, _conn, base) = setup().await;
     let c = Client::new();

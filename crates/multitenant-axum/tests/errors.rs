@@ -187,8 +187,14 @@ async fn serve() -> (TestDatabase, String) {
         sqlx: TenantPool::new(pool, scoper),
     };
     let app = Router::new()
-        .nest("/crud/projects", Crud::<projects::Entity>::new().router())
-        .nest("/crud/tasks", Crud::<tasks::Entity>::new().router())
+        .nest(
+            "/crud/projects",
+            Crud::<projects::Entity>::new().client_ids().router(),
+        )
+        .nest(
+            "/crud/tasks",
+            Crud::<tasks::Entity>::new().client_ids().router(),
+        )
         .route("/orm/{name}", post(run_orm))
         .route("/sqlx/{name}", post(run_sqlx))
         .layer(TenantLayer::new(Header::new("x-account-id")))

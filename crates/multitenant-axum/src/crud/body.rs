@@ -142,6 +142,18 @@ pub(super) fn check_required<E: CrudEntity>(
     ))
 }
 
+/// Refuses a `POST` that gives the id when the server assigns it: a client-chosen id would take
+/// a value the id sequence hands out later, or probe which ids exist.
+pub(super) fn refuse_client_id(fields: &Fields, id_key: &str) -> Result<(), ApiError> {
+    if !fields.contains_key(id_key) {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        "id_assigned_by_server",
+        format!("`{id_key}` is assigned by the server; leave it out of the body"),
+    ))
+}
+
 /// Removes the id from the fields of a `PUT` or `PATCH`: it may be given only as the value the
 /// path names (`current`), since a row keeps its id.
 pub(super) fn take_id(fields: &mut Fields, id_key: &str, current: &Value) -> Result<(), ApiError> {
@@ -310,6 +322,21 @@ mod tests {
         );
         let given = body(json!({"name": "x", "done": true, "priority": 1, "weight": 0.5}));
         check_required::<Entity>(&given.unwrap(), Column::Id, true).unwrap();
+    }
+
+    #[test]
+    fn a_post_names_no_id_the_server_assigns() {
+        refuse_client_id(&body(json!({"name": "x"})).unwrap(), "id").unwrap();
+        let err = refuse_client_id(&body(json!({"id": 7, "name": "x"})).unwrap(), "id");
+        let err = err.unwrap_err();
+        assert_eq!(
+            err.message(),
+            "`id` is assigned by the server; leave it out of the body"
+        );
+        assert_eq!(
+            status_and_code(err),
+            (422, "id_assigned_by_server".to_owned())
+        );
     }
 
     #[test]

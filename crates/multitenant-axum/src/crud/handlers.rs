@@ -19,7 +19,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::body::{
-    check_json_content_type, check_required, check_whole, new_row, object_body, set_fields, take_id,
+    check_json_content_type, check_required, check_whole, new_row, object_body, refuse_client_id,
+    set_fields, take_id,
 };
 use super::params::{ListQuery, parse_value};
 use super::{Config, CrudEntity};
@@ -72,6 +73,9 @@ pub(super) async fn create<E: CrudEntity>(
 ) -> Result<(StatusCode, Json<E::Model>), ApiError> {
     check_json_content_type(&headers)?;
     let fields = object_body::<E>(&body?, &tenant_of(&conn)?)?;
+    if cfg.server_ids {
+        refuse_client_id(&fields, cfg.id.json_key())?;
+    }
     check_required::<E>(&fields, cfg.id, cfg.server_ids)?;
     let model = new_row::<E>(fields)?.insert(&conn).await?;
     Ok((StatusCode::CREATED, Json(model)))

@@ -126,7 +126,7 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 /// | route | does |
 /// | --- | --- |
 /// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | a [`Page`](crate::Page): `{"items": [...], "total": N}` |
-/// | `POST /` | 201 with the created row; the tenant column is set by the library, the id by the database (see [`Crud::client_ids`]) |
+/// | `POST /` | 201 with the created row; the tenant column is set by the library, the id by the database: a body naming the id is refused (422), unless [`Crud::client_ids`] |
 /// | `GET /{id}` | the row, or 404 (also for another tenant's id) |
 /// | `PUT /{id}` | replaces every column but the keys |
 /// | `PATCH /{id}` | sets the columns given |
@@ -227,9 +227,9 @@ impl<E: CrudEntity> Crud<E> {
     }
 
     /// The client chooses each row's id: a create must give it. By default the server assigns
-    /// ids (a serial or identity column), so a create may leave the id out; the default is
-    /// already this when the entity's primary key is the id column alone and not
-    /// auto-increment.
+    /// ids (a serial or identity column) and a create body naming the id is refused (422,
+    /// `id_assigned_by_server`); the default is already this when the entity's primary key is
+    /// the id column alone and not auto-increment.
     ///
     /// ```ignore
     /// let crud = Crud::<countries::Entity>::new().client_ids();
