@@ -60,7 +60,8 @@ fn ready(r: Resolution) -> ResolveFuture {
     Box::pin(std::future::ready(r))
 }
 
-/// The tenant named by a request header, e.g. `X-Account-Id: 42`.
+/// The tenant named by a request header, e.g. `X-Account-Id: 42`. A request giving the header
+/// more than once is refused (400, `invalid_tenant`).
 ///
 /// ```
 /// use multitenant::KeyKind;
@@ -102,14 +103,45 @@ impl Header {
 
 impl ResolveTenant for Header {
     fn resolve(&self, parts: &Parts) -> ResolveFuture {
-        ready(match parts.headers.get(&self.name) {
-            None => Ok(None),
-            Some(value) => {
+        ready(match tenant_header(&parts.headers, &self.name) {
+            Err(e) => Err(e),
+            Ok(None) => Ok(None),
+            Ok(Some(value)) => {
                 multitenant::resolve::header(self.name.as_str(), value.as_bytes(), self.kind)
                     .map(Some)
                     .map_err(ApiError::from)
             }
         })
+    }
+}
+
+/// The one value of the header `name` that names a request's tenant, `None` when absent; a
+/// header given more than once is refused (400, `invalid_tenant`): two values name two tenants,
+/// or one twice, and which one a proxy or a framework would pick is not left open. For
+/// resolvers written by hand that read a tenant header; [`Header`] reads it this way.
+///
+/// ```
+/// use http::{HeaderMap, HeaderName};
+/// let name = HeaderName::from_static("x-account-id");
+/// let mut headers = HeaderMap::new();
+/// headers.append(&name, "1".parse().unwrap());
+/// let one = multitenant_axum::resolve::tenant_header(&headers, &name).unwrap();
+/// assert_eq!(one.unwrap(), "1");
+/// headers.append(&name, "2".parse().unwrap());
+/// let twice = multitenant_axum::resolve::tenant_header(&headers, &name).unwrap_err();
+/// assert_eq!((twice.status().as_u16(), twice.code()), (400, "invalid_tenant"));
+/// ```
+pub fn tenant_header<'a>(
+    headers: &'a http::HeaderMap,
+    name: &http::HeaderName,
+) -> Result<Option<&'a http::HeaderValue>, ApiError> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "invalid_tenant",
+            format!("header {name} is given more than once; name one tenant"),
+        )),
+        (value, _) => Ok(value),
     }
 }
 

@@ -528,6 +528,35 @@ async fn writes_without_a_json_content_type_are_415_and_write_nothing() {
     }
 }
 
+#[tokio::test]
+async fn a_tenant_header_given_twice_is_400_and_writes_nothing() {
+    let (_db, conn, base) = setup().await;
+    let c = Client::new();
+    for values in [["1", "2"], ["2", "2"]] {
+        for (method, path) in [
+            (reqwest::Method::POST, "/api/projects"),
+            (reqwest::Method::GET, "/api/projects"),
+        ] {
+            let req = c
+                .request(method.clone(), format!("{base}{path}"))
+                .header("x-account-id", values[0])
+                .header("x-account-id", values[1])
+                .json(&json!({"id": 30, "name": "twice"}));
+            let got = call(req).await;
+            assert_error(
+                got,
+                StatusCode::BAD_REQUEST,
+                "invalid_tenant",
+                &["x-account-id"],
+            );
+        }
+    }
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM projects WHERE name = 'twice'").await,
+        0
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_over_many_tenants_see_only_their_rows() {
     let (_db, conn, base) = setup().await;

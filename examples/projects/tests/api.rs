@@ -554,6 +554,15 @@ async fn bad_crud_requests_are_answered_before_any_sql() {
         .await;
     let status = error(status, &body, "unsupported_media_type", "Content-Type");
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, body) = app
+        .send(
+            post("/api/managers")
+                .header("x-account-id", a.to_string())
+                .json(&json!({"name": "twice"})),
+        )
+        .await;
+    let status = error(status, &body, "invalid_tenant", "x-account-id");
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(app.count("SELECT count(*) FROM managers").await, 0);
     for param in ["offset", "limit"] {
         let path = format!("/api/projects?{param}=9223372036854775808");

@@ -3,14 +3,14 @@
 
 use multitenant::TenantKey;
 use multitenant_axum::ApiError;
-use multitenant_axum::resolve::{FromFn, from_fn};
+use multitenant_axum::resolve::{FromFn, from_fn, tenant_header};
 use multitenant_sea_orm::TenantDatabase;
 
 use super::ACCOUNT_HEADER;
 use crate::{auth, ownership};
 
 /// The tenant resolver of the app's tenant routes: 401 without a valid token, 400 for an
-/// `X-Account-Id` that is no integer, 403 for an account the caller does not own; no tenant
+/// `X-Account-Id` that is no integer or given twice, 403 for an account the caller does not own; no tenant
 /// (so the layer's "no account" error) when the caller owns none.
 ///
 /// ```no_run
@@ -24,7 +24,8 @@ pub fn account_of_request(db: TenantDatabase) -> FromFn {
         let db = db.clone();
         async move {
             let user = auth::authenticate(&db, &parts.headers).await?;
-            let Some(named) = parts.headers.get(ACCOUNT_HEADER) else {
+            let header = http::HeaderName::from_static(ACCOUNT_HEADER);
+            let Some(named) = tenant_header(&parts.headers, &header)? else {
                 let first = ownership::first_account(&db, user).await?;
                 return Ok(first.map(TenantKey::Int));
             };
