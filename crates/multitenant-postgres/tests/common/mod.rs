@@ -64,28 +64,7 @@ pub async fn connect(url: &str) -> Client {
     client
 }
 
-pub const DOMAIN: &str = "
-CREATE TABLE countries (id bigint PRIMARY KEY, name text NOT NULL);
-CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, country_id bigint REFERENCES countries);
-CREATE TABLE managers (account_id bigint NOT NULL REFERENCES accounts, id bigint NOT NULL, name text NOT NULL,
-    PRIMARY KEY (account_id, id));
-CREATE TABLE projects (account_id bigint NOT NULL REFERENCES accounts, id bigint NOT NULL, name text NOT NULL,
-    PRIMARY KEY (account_id, id));
-CREATE TABLE project_managers (account_id bigint NOT NULL, id bigint NOT NULL, project_id bigint NOT NULL,
-    manager_id bigint NOT NULL, PRIMARY KEY (account_id, id),
-    FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id),
-    FOREIGN KEY (account_id, manager_id) REFERENCES managers (account_id, id));
-CREATE TABLE tasks (account_id bigint NOT NULL, id bigint NOT NULL, project_id bigint NOT NULL,
-    name text NOT NULL, done boolean NOT NULL DEFAULT false, PRIMARY KEY (account_id, id),
-    FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id));
-INSERT INTO countries VALUES (1, 'France'), (2, 'Japan');
-INSERT INTO accounts VALUES (1, 'acme', 1), (2, 'globex', 2), (3, 'initech', 1);
-INSERT INTO managers SELECT a, m, 'manager ' || m || ' of ' || a FROM generate_series(1, 3) a, generate_series(1, 2) m;
-INSERT INTO projects SELECT a, p, 'project ' || p || ' of ' || a FROM generate_series(1, 3) a, generate_series(1, 3) p;
-INSERT INTO project_managers SELECT a, p, p, 1 + p % 2 FROM generate_series(1, 3) a, generate_series(1, 3) p;
-INSERT INTO tasks SELECT a, t, 1 + t % 3, 'task ' || t || ' of ' || a, t % 2 = 0
-    FROM generate_series(1, 3) a, generate_series(1, 6) t;
-";
+pub use multitenant_test_support::SAMPLE_DOMAIN as DOMAIN;
 
 pub fn schema() -> Schema {
     Schema::builder()
