@@ -1038,3 +1038,108 @@ async fn ownership_and_subdomains_are_filled_in_for_existing_accounts() {
     assert!(left.try_get::<bool>("", "gone").unwrap());
     assert_eq!(left.try_get::<i64>("", "accounts").unwrap(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let c = &app.client;
+    for request in [
+        c.get(app.url("/")),
+        c.get(app.url("/app.js")),
+        c.get(app.url("/style.css")),
+        c.get(app.url("/api/openapi.json")),
+        c.get(app.url("/nowhere")),
+        c.get(app.url("/api/accounts")),
+        app.req(Method::GET, "/api/projects", &demo, None),
+        app.req(Method::GET, "/api/projects/abc/managers", &demo, None),
+    ] {
+        let res = request.send().await.unwrap();
+        let url = res.url().to_string();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{url}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{url}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{url}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{url}");
+        // The challenge goes with a 401 only.
+        assert_eq!(
+            h.get("www-authenticate").map(|v| v.to_str().unwrap()),
+            (res.status() == StatusCode::UNAUTHORIZED).then_some("Bearer"),
+            "{url}"
+        );
+    }
+    let res = app
+        .req(Method::GET, "/api/accounts", "forged", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_path_id_is_a_json_400_naming_the_parameter() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let assigned = "SELECT count(*) FROM project_managers";
+    let before = app.count(assigned).await;
+    let manager = app.count("SELECT min(id) FROM managers").await;
+    for (method, path, parameter) in [
+        (Method::GET, "/api/projects/abc/managers".to_owned(), "id"),
+        (Method::POST, "/api/projects/1x/managers".to_owned(), "id"),
+        (
+            Method::DELETE,
+            "/api/projects/1/managers/%3Cscript%3E".to_owned(),
+            "manager_id",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/projects/99999999999999999999/managers/{manager}"),
+            "id",
+        ),
+    ] {
+        let res = app
+            .req(method.clone(), &path, &demo, None)
+            .json(&json!({"manager_id": manager}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method} {path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{method} {path}"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_path", "{method} {path}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("`{parameter}`")),
+            "{method} {path}: {message}"
+        );
+        assert!(!message.contains("script"), "{message}");
+    }
+    assert_eq!(app.count(assigned).await, before, "nothing was written");
+
+    // The CRUD routes answer an id that cannot be a row's as a JSON 404, like a missing row
+    // (multitenant-axum's choice), without echoing it.
+    let (status, body) = app
+        .send(app.req(Method::GET, "/api/projects/%3Cb%3E", &demo, None))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body,
+        json!({"error": {"code": "not_found", "message": "no such row"}})
+    );
+}

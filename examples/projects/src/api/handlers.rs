@@ -4,7 +4,7 @@
 //! one with `?`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -16,10 +16,23 @@ use sea_orm::{
 };
 
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
-use super::errors::{invalid, off_the_runtime, taken};
+use super::errors::{invalid, invalid_path, off_the_runtime, taken};
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, users};
 use crate::ownership::{self, AccountFields};
+
+/// `/api/projects/{id}/...`: named, so that a bad value is refused naming it.
+#[derive(serde::Deserialize)]
+pub(super) struct ProjectPath {
+    id: i64,
+}
+
+/// `/api/projects/{id}/managers/{manager_id}`.
+#[derive(serde::Deserialize)]
+pub(super) struct AssignmentPath {
+    id: i64,
+    manager_id: i64,
+}
 
 /// Signs up a user.
 #[utoipa::path(post, path = "/api/users", request_body = Credentials, security(()),
@@ -177,8 +190,9 @@ async fn project_exists(conn: &TenantConnection, id: i64) -> Result<(), ApiError
     responses((status = 200, body = Page<managers::Model>), (status = 404, description = "no such project")))]
 pub(super) async fn list_project_managers(
     TenantConn(conn): TenantConn,
-    Path(id): Path<i64>,
+    path: Result<Path<ProjectPath>, PathRejection>,
 ) -> Result<Json<Page<managers::Model>>, ApiError> {
+    let Path(ProjectPath { id }) = path.map_err(invalid_path)?;
     project_exists(&conn, id).await?;
     // Hand-written SQL goes through the scoper like the rest: both tables get the tenant
     // predicate and the join gets the tenant equality.
@@ -204,9 +218,10 @@ const MANAGERS_OF_PROJECT: &str = "SELECT m.account_id, m.id, m.name FROM manage
               (status = 422, description = "no such manager in this account")))]
 pub(super) async fn assign_manager(
     TenantConn(conn): TenantConn,
-    Path(id): Path<i64>,
+    path: Result<Path<ProjectPath>, PathRejection>,
     assignment: Result<Json<Assignment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<managers::Model>), ApiError> {
+    let Path(ProjectPath { id }) = path.map_err(invalid_path)?;
     let Json(Assignment { manager_id }) = assignment?;
     project_exists(&conn, id).await?;
     let manager = managers::Entity::find()
@@ -234,8 +249,9 @@ pub(super) async fn assign_manager(
     responses((status = 204), (status = 404, description = "not assigned")))]
 pub(super) async fn unassign_manager(
     TenantConn(conn): TenantConn,
-    Path((id, manager_id)): Path<(i64, i64)>,
+    path: Result<Path<AssignmentPath>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let Path(AssignmentPath { id, manager_id }) = path.map_err(invalid_path)?;
     let res = project_managers::Entity::delete_many()
         .filter(project_managers::Column::ProjectId.eq(id))
         .filter(project_managers::Column::ManagerId.eq(manager_id))

@@ -11,6 +11,7 @@
 mod dto;
 mod errors;
 mod handlers;
+mod headers;
 mod logging;
 mod openapi;
 pub mod resolver;
@@ -61,7 +62,7 @@ pub fn router(db: TenantDatabase) -> Router {
                 ),
             ),
         );
-    Router::new()
+    let app = Router::new()
         .merge(tenant_routes)
         .route("/api/users", post(handlers::create_user))
         .route("/api/token", post(handlers::create_token))
@@ -80,7 +81,8 @@ pub fn router(db: TenantDatabase) -> Router {
             }),
         )
         .route("/healthz", get(handlers::healthz))
-        .merge(crate::web::router())
+        .merge(crate::web::router());
+    headers::secured(app)
         .layer(axum::middleware::from_fn(logging::log_request))
         .with_state(db)
 }
