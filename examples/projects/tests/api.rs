@@ -5,9 +5,13 @@ mod common;
 use axum::Router;
 use axum::extract::Path;
 use axum::routing::post;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
 use common::App;
 use multitenant_axum::{ApiError, TenantConn, TenantLayer};
 use projects::api::resolver::account_of_request;
+use projects::login::LoginLimits;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -1142,4 +1146,86 @@ async fn a_bad_path_id_is_a_json_400_naming_the_parameter() {
         body,
         json!({"error": {"code": "not_found", "message": "no such row"}})
     );
+}
+
+/// Failed log-ins allowed per username and per address within `period_secs`.
+fn login_limits(per_user: u32, per_address: u32, period_secs: u64) -> LoginLimits {
+    LoginLimits {
+        failures_per_user: NonZeroU32::new(per_user).unwrap(),
+        failures_per_address: NonZeroU32::new(per_address).unwrap(),
+        period: Duration::from_secs(period_secs),
+    }
+}
+
+/// `POST /api/token`: the status, `Retry-After` in seconds and the JSON body.
+async fn log_in(app: &App, username: &str, password: &str) -> (StatusCode, Option<u64>, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/token"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (status, retry_after, res.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_username() {
+    // 5 failures per 30 s: one more every 6 s, far slower than the test's attempts.
+    let app = App::start_with(Some(1), login_limits(5, 100, 30)).await;
+    let tokens = "SELECT count(*) FROM api_tokens";
+    // Successful log-ins do not count.
+    for _ in 0..7 {
+        app.token("demo1", "demo").await;
+    }
+    assert_eq!(app.count(tokens).await, 7);
+    for attempt in 1..=5 {
+        let (status, retry_after, body) = log_in(&app, "demo1", "wrong").await;
+        assert_eq!(
+            (status, retry_after),
+            (StatusCode::UNAUTHORIZED, None),
+            "attempt {attempt}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_credentials");
+    }
+    let (status, retry_after, body) = log_in(&app, "demo1", "wrong").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    let retry_after = retry_after.expect("429 carries Retry-After");
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    // Locked out: the right password too, and nothing is written.
+    let (status, locked_for, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(locked_for.is_some());
+    assert_eq!(app.count(tokens).await, 7);
+    // Another username from the same client is not locked.
+    let (status, _, _) = log_in(&app, "nobody", "wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Once the lock-out is over, the right password works again.
+    tokio::time::sleep(Duration::from_secs(locked_for.unwrap()) + Duration::from_millis(300)).await;
+    let (status, _, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count(tokens).await, 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_client_address() {
+    let app = App::start_with(Some(1), login_limits(100, 3, 60)).await;
+    for username in ["a", "b", "demo1"] {
+        let (status, _, body) = log_in(&app, username, "wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{username}: {body}");
+    }
+    let (status, retry_after, body) = log_in(&app, "c", "wrong").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    assert!(retry_after.is_some_and(|s| s >= 1));
+    // The address is locked out, whichever username it names.
+    let (status, _, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(app.count("SELECT count(*) FROM api_tokens").await, 0);
 }

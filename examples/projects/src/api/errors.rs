@@ -1,6 +1,6 @@
 //! The app's own refusals, on top of [`ApiError`]'s mapping of scoping refusals and database
 //! errors: an invalid field, a path parameter that does not parse, a unique violation that says
-//! what is taken, and CPU-heavy work kept off the async runtime.
+//! what is taken.
 
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
@@ -51,16 +51,6 @@ pub(super) fn taken(code: &'static str, message: String) -> impl FnOnce(DbErr) -
     }
 }
 
-/// Runs password hashing (tens of milliseconds of CPU) on the blocking pool, so it does not stall
-/// the requests sharing this runtime thread.
-pub(super) async fn off_the_runtime<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(&e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,10 +71,5 @@ mod tests {
         let other = taken("username_taken", "taken".into())(DbErr::RecordNotFound("x".into()));
         assert_eq!(other, ApiError::from(DbErr::RecordNotFound("x".into())));
         assert_eq!(other.code(), "not_found");
-    }
-
-    #[tokio::test]
-    async fn blocking_work_returns_its_value() {
-        assert_eq!(off_the_runtime(|| 6 * 7).await.unwrap(), 42);
     }
 }

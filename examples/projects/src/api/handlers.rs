@@ -5,7 +5,10 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use multitenant_axum::{ApiError, Page, TenantConn};
@@ -16,9 +19,10 @@ use sea_orm::{
 };
 
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
-use super::errors::{invalid, invalid_path, off_the_runtime, taken};
+use super::errors::{invalid, invalid_path, taken};
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, users};
+use crate::login::LoginGuard;
 use crate::ownership::{self, AccountFields};
 
 /// `/api/projects/{id}/...`: named, so that a bad value is refused naming it.
@@ -40,6 +44,7 @@ pub(super) struct AssignmentPath {
               (status = 422, description = "invalid username or password")))]
 pub(super) async fn create_user(
     State(db): State<TenantDatabase>,
+    Extension(guard): Extension<Arc<LoginGuard>>,
     creds: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let Json(creds) = creds?;
@@ -56,7 +61,8 @@ pub(super) async fn create_user(
     if creds.password.chars().count() < 4 {
         return Err(invalid("password", "must be at least 4 characters"));
     }
-    let hash = off_the_runtime(move || auth::hash_password(&creds.password))
+    let hash = guard
+        .hash(move || auth::hash_password(&creds.password))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     let user = users::ActiveModel {
@@ -81,21 +87,30 @@ pub(super) async fn create_user(
 
 /// Logs in: exchanges a username and password for a bearer token.
 #[utoipa::path(post, path = "/api/token", request_body = Credentials, security(()),
-    responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password")))]
+    responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password"),
+              (status = 429, description = "too many failed log-ins for the username or the client; see `Retry-After`")))]
 pub(super) async fn create_token(
     State(db): State<TenantDatabase>,
+    Extension(guard): Extension<Arc<LoginGuard>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     creds: Result<Json<Credentials>, JsonRejection>,
-) -> Result<Json<TokenOut>, ApiError> {
-    let Json(creds) = creds?;
+) -> axum::response::Result<Json<TokenOut>> {
+    let Json(creds) = creds.map_err(ApiError::from)?;
+    let username = creds.username.trim().to_owned();
+    guard.check(&username, client.ip())?;
     let user = users::Entity::find()
-        .filter(users::Column::Username.eq(creds.username.trim()))
+        .filter(users::Column::Username.eq(&username))
         .one(&db.ambient())
-        .await?;
-    let user = off_the_runtime(move || {
-        user.filter(|u| auth::verify_password(&creds.password, &u.password_hash))
-    })
-    .await?
-    .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong username or password"))?;
+        .await
+        .map_err(ApiError::from)?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = guard.verify(creds.password, hash).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        guard.failed(&username, client.ip())?;
+        return Err(
+            ApiError::unauthorized("invalid_credentials", "wrong username or password").into(),
+        );
+    };
     let token = auth::issue_token(&db, user.id)
         .await
         .map_err(|e| ApiError::internal(&e))?;
