@@ -1229,3 +1229,76 @@ async fn failed_logins_are_throttled_per_client_address() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(app.count("SELECT count(*) FROM api_tokens").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_written_json_routes_take_only_json_with_known_fields() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let written = "SELECT (SELECT count(*) FROM users) * 1000000 \
+         + (SELECT count(*) FROM api_tokens) * 1000 + (SELECT count(*) FROM accounts)";
+    let before = app.count(written).await;
+    let bodies = [
+        (
+            "/api/users",
+            json!({"username": "grace", "password": "a long passphrase 1"}),
+        ),
+        (
+            "/api/token",
+            json!({"username": "demo1", "password": "demo"}),
+        ),
+        (
+            "/api/accounts",
+            json!({"name": "Acme", "domain": "acme.com", "subdomain": "acme", "country_id": 250}),
+        ),
+    ];
+    for (path, body) in &bodies {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/json; charset=utf-16"),
+            Some("application/vnd.api+json"),
+        ] {
+            let mut r = app
+                .req(Method::POST, path, &demo, None)
+                .body(body.to_string());
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            let (status, answer) = app.send(r).await;
+            assert_eq!(
+                status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{path} {content_type:?}: {answer}"
+            );
+            assert_eq!(answer["error"]["code"], "unsupported_media_type");
+        }
+        let mut extra = body.clone();
+        extra["is_admin"] = json!(true);
+        let (status, answer) = app
+            .send(app.req(Method::POST, path, &demo, None).json(&extra))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(answer["error"]["code"], "unknown_field", "{path}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`is_admin`"),
+            "{path}: {answer}"
+        );
+    }
+    assert_eq!(app.count(written).await, before, "nothing was written");
+
+    // JSON with the charset it has is taken.
+    for (path, body) in &bodies {
+        let (status, answer) = app
+            .send(
+                app.req(Method::POST, path, &demo, None)
+                    .header("content-type", "Application/JSON; charset=UTF-8")
+                    .body(body.to_string()),
+            )
+            .await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+    }
+}

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 /// assert_eq!(creds.username, "ada");
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
     /// 1 to 64 characters, no spaces.
     pub username: String,
@@ -54,6 +55,7 @@ pub struct TokenOut {
 /// assert_eq!(new.country_id, 250);
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// Display name.
     pub name: String,
@@ -72,6 +74,7 @@ pub struct NewAccount {
 /// assert_eq!(a.manager_id, 3);
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// A manager of the same account.
     pub manager_id: i64,

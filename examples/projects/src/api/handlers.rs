@@ -4,7 +4,7 @@
 //! one with `?`.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, SqlErr, Statement,
 };
 
+use super::body::JsonBody;
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
 use super::errors::{invalid, invalid_path, taken};
 use crate::auth::{self, User};
@@ -45,9 +46,8 @@ pub(super) struct AssignmentPath {
 pub(super) async fn create_user(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,
-    creds: Result<Json<Credentials>, JsonRejection>,
+    JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
-    let Json(creds) = creds?;
     let username = creds.username.trim();
     if username.is_empty()
         || username.chars().count() > 64
@@ -93,9 +93,8 @@ pub(super) async fn create_token(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    creds: Result<Json<Credentials>, JsonRejection>,
+    JsonBody(creds): JsonBody<Credentials>,
 ) -> axum::response::Result<Json<TokenOut>> {
-    let Json(creds) = creds.map_err(ApiError::from)?;
     let username = creds.username.trim().to_owned();
     guard.check(&username, client.ip())?;
     let user = users::Entity::find()
@@ -136,9 +135,8 @@ pub(super) async fn list_accounts(
 pub(super) async fn create_account(
     State(db): State<TenantDatabase>,
     User(user): User,
-    new: Result<Json<NewAccount>, JsonRejection>,
+    JsonBody(new): JsonBody<NewAccount>,
 ) -> Result<(StatusCode, Json<accounts::Model>), ApiError> {
-    let Json(new) = new?;
     for (field, value) in [
         ("name", &new.name),
         ("domain", &new.domain),
@@ -234,10 +232,9 @@ const MANAGERS_OF_PROJECT: &str = "SELECT m.account_id, m.id, m.name FROM manage
 pub(super) async fn assign_manager(
     TenantConn(conn): TenantConn,
     path: Result<Path<ProjectPath>, PathRejection>,
-    assignment: Result<Json<Assignment>, JsonRejection>,
+    JsonBody(Assignment { manager_id }): JsonBody<Assignment>,
 ) -> Result<(StatusCode, Json<managers::Model>), ApiError> {
     let Path(ProjectPath { id }) = path.map_err(invalid_path)?;
-    let Json(Assignment { manager_id }) = assignment?;
     project_exists(&conn, id).await?;
     let manager = managers::Entity::find()
         .filter(managers::Column::Id.eq(manager_id))

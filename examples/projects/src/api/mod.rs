@@ -8,6 +8,7 @@
 //! account. Every route answers a failure with a [`multitenant_axum::ApiError`], so the same
 //! failure has the same status on the CRUD routes and the hand-written ones.
 
+mod body;
 mod dto;
 mod errors;
 mod handlers;
