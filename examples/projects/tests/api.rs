@@ -60,7 +60,7 @@ async fn users_tokens_and_authentication() {
     let (status, body) = app
         .send(
             c.post(app.url("/api/users"))
-                .json(&json!({"username": "ada", "password": "lovelace"})),
+                .json(&json!({"username": "ada", "password": "lovelace 1815"})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -72,7 +72,7 @@ async fn users_tokens_and_authentication() {
     let (status, body) = app
         .send(
             c.post(app.url("/api/users"))
-                .json(&json!({"username": "ada", "password": "other"})),
+                .json(&json!({"username": "Ada", "password": "another passphrase"})),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -107,11 +107,11 @@ async fn users_tokens_and_authentication() {
     );
 
     // Tokens.
-    let token = app.token("ada", "lovelace").await;
+    let token = app.token("ada", "lovelace 1815").await;
     assert_eq!(token.len(), 64);
     assert_ne!(
         token,
-        app.token("ada", "lovelace").await,
+        app.token("ada", "lovelace 1815").await,
         "each login issues a new token"
     );
     assert_eq!(
@@ -122,7 +122,7 @@ async fn users_tokens_and_authentication() {
         0,
         "only the hash is stored"
     );
-    for (user, password) in [("ada", "wrong"), ("nobody", "lovelace")] {
+    for (user, password) in [("ada", "wrong"), ("nobody", "lovelace 1815")] {
         let (status, body) = app
             .send(
                 c.post(app.url("/api/token"))
@@ -1301,4 +1301,66 @@ async fn hand_written_json_routes_take_only_json_with_known_fields() {
             .await;
         assert!(status.is_success(), "{path}: {status} {answer}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usernames_are_folded_and_weak_credentials_refused() {
+    let app = App::start(Some(1)).await;
+    let users = "SELECT count(*) FROM users";
+    let sign_up = |username: &str, password: &str| {
+        app.client
+            .post(app.url("/api/users"))
+            .json(&json!({"username": username, "password": password}))
+    };
+    let good = "correct horse battery";
+    let mut refused = vec![
+        ("", good, "username"),
+        ("a\u{0}b", good, "username"),
+        ("a\u{7}b", good, "username"),
+        ("zero\u{200B}width", good, "username"),
+        ("joiner\u{200D}", good, "username"),
+        ("word\u{2060}joiner", good, "username"),
+        ("\u{FEFF}bom", good, "username"),
+        ("evil\u{202E}gnp.exe", good, "username"),
+        ("isolate\u{2066}d", good, "username"),
+        ("two words", good, "username"),
+        ("ada", "too short", "password"),
+        ("ada", "             ", "password"),
+        ("Ada.Lovelace", "ADA.LOVELACE", "password"),
+        ("ada", "Password123", "password"),
+        ("ada", "qwertyuiop", "password"),
+    ];
+    let long = "a".repeat(65);
+    refused.push((&long, good, "username"));
+    for (username, password, field) in refused {
+        let (status, body) = app.send(sign_up(username, password)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{username:?} {password:?}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_field");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("`{field}`")),
+            "{username:?} {password:?}: {message}"
+        );
+    }
+    assert_eq!(app.count(users).await, 1, "nothing was written");
+
+    // Stored NFKC-normalised and lowercased; any spelling of it logs in, none signs up again.
+    let (status, body) = app.send(sign_up("ＡＤＡ", good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["username"], "ada");
+    for spelling in ["ada", "ADA", "Ada", "ＡＤＡ", " ada "] {
+        app.token(spelling, good).await;
+        let (status, body) = app.send(sign_up(spelling, good)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{spelling}: {body}");
+        assert_eq!(body["error"]["code"], "username_taken");
+    }
+    assert_eq!(app.count(users).await, 2);
+
+    // The seeded demo users keep their short password.
+    app.token("demo1", "demo").await;
+    app.token("Demo1", "demo").await;
 }

@@ -8,15 +8,17 @@ use utoipa::ToSchema;
 ///
 /// ```
 /// let creds: projects::api::Credentials =
-///     serde_json::from_str(r#"{"username": "ada", "password": "lovelace"}"#).unwrap();
+///     serde_json::from_str(r#"{"username": "ada", "password": "analytical engine"}"#).unwrap();
 /// assert_eq!(creds.username, "ada");
 /// ```
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
-    /// 1 to 64 characters, no spaces.
+    /// 1 to 64 characters, no spaces, control, zero-width or bidirectional characters; compared
+    /// after NFKC normalisation and lowercasing (`Ada` and `ada` are one user).
     pub username: String,
-    /// At least 4 characters.
+    /// On sign-up: at least 10 characters, not only spaces, not the username, not a common
+    /// password.
     pub password: String,
 }
 

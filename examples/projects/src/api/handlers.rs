@@ -21,6 +21,7 @@ use sea_orm::{
 use super::body::JsonBody;
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
 use super::errors::{invalid, invalid_path, taken};
+use super::fields;
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, users};
 use crate::login::LoginGuard;
@@ -48,25 +49,14 @@ pub(super) async fn create_user(
     Extension(guard): Extension<Arc<LoginGuard>>,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
-    let username = creds.username.trim();
-    if username.is_empty()
-        || username.chars().count() > 64
-        || username.contains(char::is_whitespace)
-    {
-        return Err(invalid(
-            "username",
-            "must be 1 to 64 characters without spaces",
-        ));
-    }
-    if creds.password.chars().count() < 4 {
-        return Err(invalid("password", "must be at least 4 characters"));
-    }
+    let username = fields::new_username(&creds.username)?;
+    fields::check_new_password(&creds.password, &username)?;
     let hash = guard
         .hash(move || auth::hash_password(&creds.password))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     let user = users::ActiveModel {
-        username: Set(username.to_owned()),
+        username: Set(username.clone()),
         password_hash: Set(hash),
         ..Default::default()
     }
@@ -95,7 +85,7 @@ pub(super) async fn create_token(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> axum::response::Result<Json<TokenOut>> {
-    let username = creds.username.trim().to_owned();
+    let username = fields::fold_username(&creds.username);
     guard.check(&username, client.ip())?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(&username))

@@ -11,6 +11,7 @@
 mod body;
 mod dto;
 mod errors;
+mod fields;
 mod handlers;
 mod headers;
 mod logging;

@@ -34,6 +34,9 @@ impl Deref for TestDb {
     }
 }
 
+/// The password [`App::user`] signs up with.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// The app serving on an ephemeral port.
 pub struct App {
     pub base: String,
@@ -126,11 +129,11 @@ impl App {
             .send(
                 self.client
                     .post(self.url("/api/users"))
-                    .json(&json!({"username": username, "password": "secret"})),
+                    .json(&json!({"username": username, "password": PASSWORD})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        self.token(username, "secret").await
+        self.token(username, PASSWORD).await
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {
