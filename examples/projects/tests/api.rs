@@ -1364,3 +1364,53 @@ async fn usernames_are_folded_and_weak_credentials_refused() {
     app.token("demo1", "demo").await;
     app.token("Demo1", "demo").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_fields_are_bounded_and_subdomains_are_dns_labels() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+    let accounts = "SELECT (SELECT count(*) FROM accounts) * 1000 \
+         + (SELECT count(*) FROM account_subdomains)";
+    let new = |name: &str, domain: &str, subdomain: &str| {
+        app.req(Method::POST, "/api/accounts", &ada, None).json(
+            &json!({"name": name, "domain": domain, "subdomain": subdomain, "country_id": 250}),
+        )
+    };
+    let long = "x".repeat(201);
+    let label = "a".repeat(64);
+    for (name, domain, subdomain, field) in [
+        ("Acme", "acme.com", "-acme", "subdomain"),
+        ("Acme", "acme.com", "acme-", "subdomain"),
+        ("Acme", "acme.com", "ac.me", "subdomain"),
+        ("Acme", "acme.com", "ac_me", "subdomain"),
+        ("Acme", "acme.com", "äcme", "subdomain"),
+        ("Acme", "acme.com", "ac me", "subdomain"),
+        ("Acme", "acme.com", "", "subdomain"),
+        ("Acme", "acme.com", label.as_str(), "subdomain"),
+        ("Ac\u{0}me", "acme.com", "acme", "name"),
+        (long.as_str(), "acme.com", "acme", "name"),
+        ("Acme", "acme\u{0}.com", "acme", "domain"),
+        ("Acme", long.as_str(), "acme", "domain"),
+    ] {
+        let (status, body) = app.send(new(name, domain, subdomain)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {subdomain:?}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_field");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("`{field}`")), "{message}");
+    }
+    assert_eq!(app.count(accounts).await, 0, "nothing was written");
+
+    // A valid label is stored lowercased; the longest name and label fit.
+    let (status, body) = app
+        .send(new(&"n".repeat(200), "acme.com", " Acme-2 "))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["subdomain"], "acme-2");
+    let (status, body) = app.send(new("Long", "long.com", &"b".repeat(63))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(app.count(accounts).await, 2002);
+}

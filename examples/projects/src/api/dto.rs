@@ -59,11 +59,12 @@ pub struct TokenOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
-    /// Display name.
+    /// Display name: 1 to 200 characters, no control characters.
     pub name: String,
-    /// The customer's domain.
+    /// The customer's domain: 1 to 200 characters, no control characters.
     pub domain: String,
-    /// Subdomain: unique across accounts, compared without case (409 when taken).
+    /// Subdomain: a DNS label (1 to 63 of `a-z`, `0-9`, `-`, no `-` at either end), stored
+    /// lowercased; unique across accounts (409 when taken).
     pub subdomain: String,
     /// A country id from `GET /api/countries`.
     pub country_id: i64,

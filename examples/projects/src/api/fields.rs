@@ -3,7 +3,8 @@
 //! when it is stored and when it is looked up. Characters that make two names look alike or
 //! reorder the text around them (controls, zero-width and bidirectional marks) are refused.
 //! The password rules apply to sign-up only: existing users (the seeded `demo` ones) still log
-//! in with the password they have.
+//! in with the password they have. An account's subdomain is a DNS label, stored lowercased;
+//! its name and domain are bounded text.
 
 use multitenant_axum::ApiError;
 use unicode_normalization::UnicodeNormalization;
@@ -14,6 +15,9 @@ use super::errors::invalid;
 const MAX_USERNAME: usize = 64;
 /// Shortest password, in characters.
 const MIN_PASSWORD: usize = 10;
+
+/// Longest account name or domain, in characters.
+const MAX_ACCOUNT_TEXT: usize = 200;
 
 /// Passwords of at least [`MIN_PASSWORD`] characters that lists of leaked passwords start with.
 const COMMON_PASSWORDS: &[&str] = &[
@@ -93,6 +97,42 @@ pub(super) fn check_new_password(password: &str, username: &str) -> Result<(), A
     Ok(())
 }
 
+/// `raw` trimmed, or 422 naming `field` when it is empty, longer than 200 characters or holds
+/// a control character (NUL included, which PostgreSQL text cannot store).
+pub(super) fn account_text(field: &str, raw: &str) -> Result<String, ApiError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if text.chars().count() > MAX_ACCOUNT_TEXT {
+        return Err(invalid(field, "must be at most 200 characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// `raw` trimmed and lowercased when it is a DNS label (1 to 63 of `a-z`, `0-9` and `-`, no
+/// `-` at either end), or 422 naming `subdomain`.
+pub(super) fn subdomain(raw: &str) -> Result<String, ApiError> {
+    let label = raw.trim().to_ascii_lowercase();
+    let valid = (1..=63).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-');
+    if valid {
+        Ok(label)
+    } else {
+        Err(invalid(
+            "subdomain",
+            "must be a DNS label: 1 to 63 letters, digits or `-`, not starting or ending with `-`",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +180,23 @@ mod tests {
             assert!(err.message().starts_with("`password`"), "{bad:?}: {err}");
         }
         assert!(check_new_password("correct horse battery", "ada").is_ok());
+    }
+
+    #[test]
+    fn subdomains_are_dns_labels() {
+        assert_eq!(subdomain(" Ada-One ").unwrap(), "ada-one");
+        assert_eq!(subdomain(&"a".repeat(63)).unwrap(), "a".repeat(63));
+        for bad in ["", "-a", "a-", "a.b", "a_b", "ä", "a b", &"a".repeat(64)] {
+            assert!(subdomain(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn account_text_is_bounded() {
+        assert_eq!(account_text("name", " Acme ").unwrap(), "Acme");
+        for bad in [" ", "a\u{0}b", &"x".repeat(201)] {
+            let err = account_text("name", bad).unwrap_err();
+            assert!(err.message().starts_with("`name`"), "{bad:?}: {err}");
+        }
     }
 }

@@ -127,19 +127,10 @@ pub(super) async fn create_account(
     User(user): User,
     JsonBody(new): JsonBody<NewAccount>,
 ) -> Result<(StatusCode, Json<accounts::Model>), ApiError> {
-    for (field, value) in [
-        ("name", &new.name),
-        ("domain", &new.domain),
-        ("subdomain", &new.subdomain),
-    ] {
-        if value.trim().is_empty() {
-            return Err(invalid(field, "must not be empty"));
-        }
-    }
     let fields = AccountFields {
-        name: new.name.trim().to_owned(),
-        domain: new.domain.trim().to_owned(),
-        subdomain: new.subdomain.trim().to_owned(),
+        name: fields::account_text("name", &new.name)?,
+        domain: fields::account_text("domain", &new.domain)?,
+        subdomain: fields::subdomain(&new.subdomain)?,
         country_id: new.country_id,
     };
     let subdomain = fields.subdomain.clone();
