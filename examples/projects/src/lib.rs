@@ -23,7 +23,8 @@
 //!
 //! // Serve the API and the web page.
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! axum::serve(listener, projects::app(db)).await?;
+//! let app = projects::app(db).into_make_service_with_connect_info::<std::net::SocketAddr>();
+//! axum::serve(listener, app).await?;
 //! # Ok(()) }
 //! ```
 
@@ -31,6 +32,7 @@ pub mod api;
 pub mod auth;
 pub mod entities;
 mod error;
+pub mod login;
 pub mod migration;
 pub mod ownership;
 pub mod web;
@@ -46,7 +48,7 @@ use sea_orm_migration::MigratorTrait;
 
 use entities::{managers, project_managers, projects as project, tasks, users};
 
-/// The HTTP application (see [`api::router`]).
+/// The HTTP application with the default log-in limits (see [`api::router`]).
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) {
@@ -54,7 +56,7 @@ use entities::{managers, project_managers, projects as project, tasks, users};
 /// # let _ = app; }
 /// ```
 pub fn app(db: TenantDatabase) -> axum::Router {
-    api::router(db)
+    api::router(db, login::LoginLimits::default())
 }
 
 /// Creates the database `url` names when it does not exist (connecting to the `postgres`

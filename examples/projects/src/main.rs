@@ -52,7 +52,8 @@ async fn main() -> Result<(), projects::Error> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("projects: open http://{addr}/ (API: http://{addr}/api/openapi.json)");
-    axum::serve(listener, projects::app(db))
+    let app = projects::app(db).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
     tracing::info!("stopped");

@@ -5,9 +5,13 @@ mod common;
 use axum::Router;
 use axum::extract::Path;
 use axum::routing::post;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
 use common::App;
 use multitenant_axum::{ApiError, TenantConn, TenantLayer};
 use projects::api::resolver::account_of_request;
+use projects::login::LoginLimits;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -56,7 +60,7 @@ async fn users_tokens_and_authentication() {
     let (status, body) = app
         .send(
             c.post(app.url("/api/users"))
-                .json(&json!({"username": "ada", "password": "lovelace"})),
+                .json(&json!({"username": "ada", "password": "lovelace 1815"})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -68,7 +72,7 @@ async fn users_tokens_and_authentication() {
     let (status, body) = app
         .send(
             c.post(app.url("/api/users"))
-                .json(&json!({"username": "ada", "password": "other"})),
+                .json(&json!({"username": "Ada", "password": "another passphrase"})),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -103,11 +107,11 @@ async fn users_tokens_and_authentication() {
     );
 
     // Tokens.
-    let token = app.token("ada", "lovelace").await;
+    let token = app.token("ada", "lovelace 1815").await;
     assert_eq!(token.len(), 64);
     assert_ne!(
         token,
-        app.token("ada", "lovelace").await,
+        app.token("ada", "lovelace 1815").await,
         "each login issues a new token"
     );
     assert_eq!(
@@ -118,7 +122,7 @@ async fn users_tokens_and_authentication() {
         0,
         "only the hash is stored"
     );
-    for (user, password) in [("ada", "wrong"), ("nobody", "lovelace")] {
+    for (user, password) in [("ada", "wrong"), ("nobody", "lovelace 1815")] {
         let (status, body) = app
             .send(
                 c.post(app.url("/api/token"))
@@ -1037,4 +1041,376 @@ async fn ownership_and_subdomains_are_filled_in_for_existing_accounts() {
         .unwrap();
     assert!(left.try_get::<bool>("", "gone").unwrap());
     assert_eq!(left.try_get::<i64>("", "accounts").unwrap(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let c = &app.client;
+    for request in [
+        c.get(app.url("/")),
+        c.get(app.url("/app.js")),
+        c.get(app.url("/style.css")),
+        c.get(app.url("/api/openapi.json")),
+        c.get(app.url("/nowhere")),
+        c.get(app.url("/api/accounts")),
+        app.req(Method::GET, "/api/projects", &demo, None),
+        app.req(Method::GET, "/api/projects/abc/managers", &demo, None),
+    ] {
+        let res = request.send().await.unwrap();
+        let url = res.url().to_string();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{url}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{url}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{url}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{url}");
+        // The challenge goes with a 401 only.
+        assert_eq!(
+            h.get("www-authenticate").map(|v| v.to_str().unwrap()),
+            (res.status() == StatusCode::UNAUTHORIZED).then_some("Bearer"),
+            "{url}"
+        );
+    }
+    let res = app
+        .req(Method::GET, "/api/accounts", "forged", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_path_id_is_a_json_400_naming_the_parameter() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let assigned = "SELECT count(*) FROM project_managers";
+    let before = app.count(assigned).await;
+    let manager = app.count("SELECT min(id) FROM managers").await;
+    for (method, path, parameter) in [
+        (Method::GET, "/api/projects/abc/managers".to_owned(), "id"),
+        (Method::POST, "/api/projects/1x/managers".to_owned(), "id"),
+        (
+            Method::DELETE,
+            "/api/projects/1/managers/%3Cscript%3E".to_owned(),
+            "manager_id",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/projects/99999999999999999999/managers/{manager}"),
+            "id",
+        ),
+    ] {
+        let res = app
+            .req(method.clone(), &path, &demo, None)
+            .json(&json!({"manager_id": manager}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{method} {path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{method} {path}"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_path", "{method} {path}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("`{parameter}`")),
+            "{method} {path}: {message}"
+        );
+        assert!(!message.contains("script"), "{message}");
+    }
+    assert_eq!(app.count(assigned).await, before, "nothing was written");
+
+    // The CRUD routes answer an id that cannot be a row's as a JSON 404, like a missing row
+    // (multitenant-axum's choice), without echoing it.
+    let (status, body) = app
+        .send(app.req(Method::GET, "/api/projects/%3Cb%3E", &demo, None))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body,
+        json!({"error": {"code": "not_found", "message": "no such row"}})
+    );
+}
+
+/// Failed log-ins allowed per username and per address within `period_secs`.
+fn login_limits(per_user: u32, per_address: u32, period_secs: u64) -> LoginLimits {
+    LoginLimits {
+        failures_per_user: NonZeroU32::new(per_user).unwrap(),
+        failures_per_address: NonZeroU32::new(per_address).unwrap(),
+        period: Duration::from_secs(period_secs),
+    }
+}
+
+/// `POST /api/token`: the status, `Retry-After` in seconds and the JSON body.
+async fn log_in(app: &App, username: &str, password: &str) -> (StatusCode, Option<u64>, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/token"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (status, retry_after, res.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_username() {
+    // 5 failures per 30 s: one more every 6 s, far slower than the test's attempts.
+    let app = App::start_with(Some(1), login_limits(5, 100, 30)).await;
+    let tokens = "SELECT count(*) FROM api_tokens";
+    // Successful log-ins do not count.
+    for _ in 0..7 {
+        app.token("demo1", "demo").await;
+    }
+    assert_eq!(app.count(tokens).await, 7);
+    for attempt in 1..=5 {
+        let (status, retry_after, body) = log_in(&app, "demo1", "wrong").await;
+        assert_eq!(
+            (status, retry_after),
+            (StatusCode::UNAUTHORIZED, None),
+            "attempt {attempt}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_credentials");
+    }
+    let (status, retry_after, body) = log_in(&app, "demo1", "wrong").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    let retry_after = retry_after.expect("429 carries Retry-After");
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    // Locked out: the right password too, and nothing is written.
+    let (status, locked_for, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(locked_for.is_some());
+    assert_eq!(app.count(tokens).await, 7);
+    // Another username from the same client is not locked.
+    let (status, _, _) = log_in(&app, "nobody", "wrong").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Once the lock-out is over, the right password works again.
+    tokio::time::sleep(Duration::from_secs(locked_for.unwrap()) + Duration::from_millis(300)).await;
+    let (status, _, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count(tokens).await, 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_client_address() {
+    let app = App::start_with(Some(1), login_limits(100, 3, 60)).await;
+    for username in ["a", "b", "demo1"] {
+        let (status, _, body) = log_in(&app, username, "wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{username}: {body}");
+    }
+    let (status, retry_after, body) = log_in(&app, "c", "wrong").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    assert!(retry_after.is_some_and(|s| s >= 1));
+    // The address is locked out, whichever username it names.
+    let (status, _, body) = log_in(&app, "demo1", "demo").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(app.count("SELECT count(*) FROM api_tokens").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_written_json_routes_take_only_json_with_known_fields() {
+    let app = App::start(Some(1)).await;
+    let demo = app.token("demo1", "demo").await;
+    let written = "SELECT (SELECT count(*) FROM users) * 1000000 \
+         + (SELECT count(*) FROM api_tokens) * 1000 + (SELECT count(*) FROM accounts)";
+    let before = app.count(written).await;
+    let bodies = [
+        (
+            "/api/users",
+            json!({"username": "grace", "password": "a long passphrase 1"}),
+        ),
+        (
+            "/api/token",
+            json!({"username": "demo1", "password": "demo"}),
+        ),
+        (
+            "/api/accounts",
+            json!({"name": "Acme", "domain": "acme.com", "subdomain": "acme", "country_id": 250}),
+        ),
+    ];
+    for (path, body) in &bodies {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/json; charset=utf-16"),
+            Some("application/vnd.api+json"),
+        ] {
+            let mut r = app
+                .req(Method::POST, path, &demo, None)
+                .body(body.to_string());
+            if let Some(ct) = content_type {
+                r = r.header("content-type", ct);
+            }
+            let (status, answer) = app.send(r).await;
+            assert_eq!(
+                status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{path} {content_type:?}: {answer}"
+            );
+            assert_eq!(answer["error"]["code"], "unsupported_media_type");
+        }
+        let mut extra = body.clone();
+        extra["is_admin"] = json!(true);
+        let (status, answer) = app
+            .send(app.req(Method::POST, path, &demo, None).json(&extra))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+        assert_eq!(answer["error"]["code"], "unknown_field", "{path}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`is_admin`"),
+            "{path}: {answer}"
+        );
+    }
+    assert_eq!(app.count(written).await, before, "nothing was written");
+
+    // JSON with the charset it has is taken.
+    for (path, body) in &bodies {
+        let (status, answer) = app
+            .send(
+                app.req(Method::POST, path, &demo, None)
+                    .header("content-type", "Application/JSON; charset=UTF-8")
+                    .body(body.to_string()),
+            )
+            .await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usernames_are_folded_and_weak_credentials_refused() {
+    let app = App::start(Some(1)).await;
+    let users = "SELECT count(*) FROM users";
+    let sign_up = |username: &str, password: &str| {
+        app.client
+            .post(app.url("/api/users"))
+            .json(&json!({"username": username, "password": password}))
+    };
+    let good = "correct horse battery";
+    let mut refused = vec![
+        ("", good, "username"),
+        ("a\u{0}b", good, "username"),
+        ("a\u{7}b", good, "username"),
+        ("zero\u{200B}width", good, "username"),
+        ("joiner\u{200D}", good, "username"),
+        ("word\u{2060}joiner", good, "username"),
+        ("\u{FEFF}bom", good, "username"),
+        ("evil\u{202E}gnp.exe", good, "username"),
+        ("isolate\u{2066}d", good, "username"),
+        ("two words", good, "username"),
+        ("ada", "too short", "password"),
+        ("ada", "             ", "password"),
+        ("Ada.Lovelace", "ADA.LOVELACE", "password"),
+        ("ada", "Password123", "password"),
+        ("ada", "qwertyuiop", "password"),
+    ];
+    let long = "a".repeat(65);
+    refused.push((&long, good, "username"));
+    for (username, password, field) in refused {
+        let (status, body) = app.send(sign_up(username, password)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{username:?} {password:?}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_field");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("`{field}`")),
+            "{username:?} {password:?}: {message}"
+        );
+    }
+    assert_eq!(app.count(users).await, 1, "nothing was written");
+
+    // Stored NFKC-normalised and lowercased; any spelling of it logs in, none signs up again.
+    let (status, body) = app.send(sign_up("ＡＤＡ", good)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["username"], "ada");
+    for spelling in ["ada", "ADA", "Ada", "ＡＤＡ", " ada "] {
+        app.token(spelling, good).await;
+        let (status, body) = app.send(sign_up(spelling, good)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{spelling}: {body}");
+        assert_eq!(body["error"]["code"], "username_taken");
+    }
+    assert_eq!(app.count(users).await, 2);
+
+    // The seeded demo users keep their short password.
+    app.token("demo1", "demo").await;
+    app.token("Demo1", "demo").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_fields_are_bounded_and_subdomains_are_dns_labels() {
+    let app = App::start(None).await;
+    let ada = app.user("ada").await;
+    let accounts = "SELECT (SELECT count(*) FROM accounts) * 1000 \
+         + (SELECT count(*) FROM account_subdomains)";
+    let new = |name: &str, domain: &str, subdomain: &str| {
+        app.req(Method::POST, "/api/accounts", &ada, None).json(
+            &json!({"name": name, "domain": domain, "subdomain": subdomain, "country_id": 250}),
+        )
+    };
+    let long = "x".repeat(201);
+    let label = "a".repeat(64);
+    for (name, domain, subdomain, field) in [
+        ("Acme", "acme.com", "-acme", "subdomain"),
+        ("Acme", "acme.com", "acme-", "subdomain"),
+        ("Acme", "acme.com", "ac.me", "subdomain"),
+        ("Acme", "acme.com", "ac_me", "subdomain"),
+        ("Acme", "acme.com", "äcme", "subdomain"),
+        ("Acme", "acme.com", "ac me", "subdomain"),
+        ("Acme", "acme.com", "", "subdomain"),
+        ("Acme", "acme.com", label.as_str(), "subdomain"),
+        ("Ac\u{0}me", "acme.com", "acme", "name"),
+        (long.as_str(), "acme.com", "acme", "name"),
+        ("Acme", "acme\u{0}.com", "acme", "domain"),
+        ("Acme", long.as_str(), "acme", "domain"),
+    ] {
+        let (status, body) = app.send(new(name, domain, subdomain)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {subdomain:?}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "invalid_field");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(&format!("`{field}`")), "{message}");
+    }
+    assert_eq!(app.count(accounts).await, 0, "nothing was written");
+
+    // A valid label is stored lowercased; the longest name and label fit.
+    let (status, body) = app
+        .send(new(&"n".repeat(200), "acme.com", " Acme-2 "))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["subdomain"], "acme-2");
+    let (status, body) = app.send(new("Long", "long.com", &"b".repeat(63))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(app.count(accounts).await, 2002);
 }

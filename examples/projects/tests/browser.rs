@@ -147,7 +147,7 @@ async fn sign_up_and_create(c: &Client, base: &str, user: &str, account: &str, p
     c.goto(base).await.unwrap();
     eventually(c, "the sign-up form", || visible(c, "#signup-form")).await;
     fill(c, "#signup-username", user).await;
-    fill(c, "#signup-password", "secret").await;
+    fill(c, "#signup-password", common::PASSWORD).await;
     click(c, "#signup-submit").await;
     eventually(c, "the new-account form", || visible(c, "#account-form")).await;
     fill(c, "#account-name", account).await;
@@ -256,7 +256,7 @@ async fn two_users_never_see_each_others_projects() {
     click(&c, "#logout").await;
     eventually(&c, "the log-in form", || visible(&c, "#login-form")).await;
     fill(&c, "#login-username", "ada").await;
-    fill(&c, "#login-password", "secret").await;
+    fill(&c, "#login-password", common::PASSWORD).await;
     click(&c, "#login-submit").await;
     eventually(&c, "ada's projects", || async {
         project_names(&c).await == ["Difference engine", "Notes on Menabrea"]
@@ -274,7 +274,7 @@ async fn two_users_never_see_each_others_projects() {
     let _ = std::fs::remove_dir_all(&profile);
 
     // The same through the API: the rows carry their own account.
-    let bob = app.token("bob", "secret").await;
+    let bob = app.token("bob", common::PASSWORD).await;
     let (_, page) = app
         .send(app.req(Method::GET, "/api/projects", &bob, None))
         .await;

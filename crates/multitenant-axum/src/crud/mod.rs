@@ -39,6 +39,8 @@ use serde::de::DeserializeOwned;
 use crate::resolve::copy_head;
 use crate::{ApiError, TenantConn};
 
+pub use body::check_json_content_type;
+
 /// A SeaORM tenant entity the CRUD router can serve: its model converts to and from JSON.
 /// Implemented for every entity that fits.
 pub trait CrudEntity:

@@ -8,14 +8,17 @@ use utoipa::ToSchema;
 ///
 /// ```
 /// let creds: projects::api::Credentials =
-///     serde_json::from_str(r#"{"username": "ada", "password": "lovelace"}"#).unwrap();
+///     serde_json::from_str(r#"{"username": "ada", "password": "analytical engine"}"#).unwrap();
 /// assert_eq!(creds.username, "ada");
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Credentials {
-    /// 1 to 64 characters, no spaces.
+    /// 1 to 64 characters, no spaces, control, zero-width or bidirectional characters; compared
+    /// after NFKC normalisation and lowercasing (`Ada` and `ada` are one user).
     pub username: String,
-    /// At least 4 characters.
+    /// On sign-up: at least 10 characters, not only spaces, not the username, not a common
+    /// password.
     pub password: String,
 }
 
@@ -54,12 +57,14 @@ pub struct TokenOut {
 /// assert_eq!(new.country_id, 250);
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
-    /// Display name.
+    /// Display name: 1 to 200 characters, no control characters.
     pub name: String,
-    /// The customer's domain.
+    /// The customer's domain: 1 to 200 characters, no control characters.
     pub domain: String,
-    /// Subdomain: unique across accounts, compared without case (409 when taken).
+    /// Subdomain: a DNS label (1 to 63 of `a-z`, `0-9`, `-`, no `-` at either end), stored
+    /// lowercased; unique across accounts (409 when taken).
     pub subdomain: String,
     /// A country id from `GET /api/countries`.
     pub country_id: i64,
@@ -72,6 +77,7 @@ pub struct NewAccount {
 /// assert_eq!(a.manager_id, 3);
 /// ```
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// A manager of the same account.
     pub manager_id: i64,

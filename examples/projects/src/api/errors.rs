@@ -1,7 +1,9 @@
 //! The app's own refusals, on top of [`ApiError`]'s mapping of scoping refusals and database
-//! errors: an invalid field, a unique violation that says what is taken, and CPU-heavy work
-//! kept off the async runtime.
+//! errors: an invalid field, a path parameter that does not parse, a unique violation that says
+//! what is taken.
 
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
 use multitenant_axum::ApiError;
 use sea_orm::{DbErr, SqlErr};
@@ -9,6 +11,33 @@ use sea_orm::{DbErr, SqlErr};
 /// 422 `invalid_field`: `field` is refused, the message says why.
 pub(super) fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::unprocessable("invalid_field", format!("`{field}` {message}"))
+}
+
+/// 400 `invalid_path` naming the path parameter that does not parse (axum's own answer is a
+/// text/plain echo of the input). The handler's path type must have named fields, so that the
+/// rejection knows the parameter's name.
+pub(super) fn invalid_path(rejection: PathRejection) -> ApiError {
+    let status = rejection.status();
+    let message = match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => match e.into_kind() {
+            ErrorKind::ParseErrorAtKey {
+                key, expected_type, ..
+            } => format!("path parameter `{key}` must be {}", kind_of(expected_type)),
+            ErrorKind::InvalidUtf8InPathParam { key } => {
+                format!("path parameter `{key}` is not valid UTF-8")
+            }
+            _ => "the path parameters are not valid".to_owned(),
+        },
+        _ => "the path parameters are not valid".to_owned(),
+    };
+    ApiError::new(status, "invalid_path", message)
+}
+
+fn kind_of(rust_type: &str) -> &'static str {
+    match rust_type {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => "an integer",
+        _ => "of its type",
+    }
 }
 
 /// A 409 with `code` and `message` for a unique violation (what is taken); any other error as
@@ -20,16 +49,6 @@ pub(super) fn taken(code: &'static str, message: String) -> impl FnOnce(DbErr) -
         }
         _ => e.into(),
     }
-}
-
-/// Runs password hashing (tens of milliseconds of CPU) on the blocking pool, so it does not stall
-/// the requests sharing this runtime thread.
-pub(super) async fn off_the_runtime<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(&e))
 }
 
 #[cfg(test)]
@@ -52,10 +71,5 @@ mod tests {
         let other = taken("username_taken", "taken".into())(DbErr::RecordNotFound("x".into()));
         assert_eq!(other, ApiError::from(DbErr::RecordNotFound("x".into())));
         assert_eq!(other.code(), "not_found");
-    }
-
-    #[tokio::test]
-    async fn blocking_work_returns_its_value() {
-        assert_eq!(off_the_runtime(|| 6 * 7).await.unwrap(), 42);
     }
 }

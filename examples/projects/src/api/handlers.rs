@@ -4,8 +4,11 @@
 //! one with `?`.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::PathRejection;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use multitenant_axum::{ApiError, Page, TenantConn};
@@ -15,11 +18,27 @@ use sea_orm::{
     QueryOrder, QuerySelect, SqlErr, Statement,
 };
 
+use super::body::JsonBody;
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
-use super::errors::{invalid, off_the_runtime, taken};
+use super::errors::{invalid, invalid_path, taken};
+use super::fields;
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, users};
+use crate::login::LoginGuard;
 use crate::ownership::{self, AccountFields};
+
+/// `/api/projects/{id}/...`: named, so that a bad value is refused naming it.
+#[derive(serde::Deserialize)]
+pub(super) struct ProjectPath {
+    id: i64,
+}
+
+/// `/api/projects/{id}/managers/{manager_id}`.
+#[derive(serde::Deserialize)]
+pub(super) struct AssignmentPath {
+    id: i64,
+    manager_id: i64,
+}
 
 /// Signs up a user.
 #[utoipa::path(post, path = "/api/users", request_body = Credentials, security(()),
@@ -27,27 +46,17 @@ use crate::ownership::{self, AccountFields};
               (status = 422, description = "invalid username or password")))]
 pub(super) async fn create_user(
     State(db): State<TenantDatabase>,
-    creds: Result<Json<Credentials>, JsonRejection>,
+    Extension(guard): Extension<Arc<LoginGuard>>,
+    JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
-    let Json(creds) = creds?;
-    let username = creds.username.trim();
-    if username.is_empty()
-        || username.chars().count() > 64
-        || username.contains(char::is_whitespace)
-    {
-        return Err(invalid(
-            "username",
-            "must be 1 to 64 characters without spaces",
-        ));
-    }
-    if creds.password.chars().count() < 4 {
-        return Err(invalid("password", "must be at least 4 characters"));
-    }
-    let hash = off_the_runtime(move || auth::hash_password(&creds.password))
+    let username = fields::new_username(&creds.username)?;
+    fields::check_new_password(&creds.password, &username)?;
+    let hash = guard
+        .hash(move || auth::hash_password(&creds.password))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     let user = users::ActiveModel {
-        username: Set(username.to_owned()),
+        username: Set(username.clone()),
         password_hash: Set(hash),
         ..Default::default()
     }
@@ -68,21 +77,29 @@ pub(super) async fn create_user(
 
 /// Logs in: exchanges a username and password for a bearer token.
 #[utoipa::path(post, path = "/api/token", request_body = Credentials, security(()),
-    responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password")))]
+    responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password"),
+              (status = 429, description = "too many failed log-ins for the username or the client; see `Retry-After`")))]
 pub(super) async fn create_token(
     State(db): State<TenantDatabase>,
-    creds: Result<Json<Credentials>, JsonRejection>,
-) -> Result<Json<TokenOut>, ApiError> {
-    let Json(creds) = creds?;
+    Extension(guard): Extension<Arc<LoginGuard>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    JsonBody(creds): JsonBody<Credentials>,
+) -> axum::response::Result<Json<TokenOut>> {
+    let username = fields::fold_username(&creds.username);
+    guard.check(&username, client.ip())?;
     let user = users::Entity::find()
-        .filter(users::Column::Username.eq(creds.username.trim()))
+        .filter(users::Column::Username.eq(&username))
         .one(&db.ambient())
-        .await?;
-    let user = off_the_runtime(move || {
-        user.filter(|u| auth::verify_password(&creds.password, &u.password_hash))
-    })
-    .await?
-    .ok_or_else(|| ApiError::unauthorized("invalid_credentials", "wrong username or password"))?;
+        .await
+        .map_err(ApiError::from)?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = guard.verify(creds.password, hash).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        guard.failed(&username, client.ip())?;
+        return Err(
+            ApiError::unauthorized("invalid_credentials", "wrong username or password").into(),
+        );
+    };
     let token = auth::issue_token(&db, user.id)
         .await
         .map_err(|e| ApiError::internal(&e))?;
@@ -108,22 +125,12 @@ pub(super) async fn list_accounts(
 pub(super) async fn create_account(
     State(db): State<TenantDatabase>,
     User(user): User,
-    new: Result<Json<NewAccount>, JsonRejection>,
+    JsonBody(new): JsonBody<NewAccount>,
 ) -> Result<(StatusCode, Json<accounts::Model>), ApiError> {
-    let Json(new) = new?;
-    for (field, value) in [
-        ("name", &new.name),
-        ("domain", &new.domain),
-        ("subdomain", &new.subdomain),
-    ] {
-        if value.trim().is_empty() {
-            return Err(invalid(field, "must not be empty"));
-        }
-    }
     let fields = AccountFields {
-        name: new.name.trim().to_owned(),
-        domain: new.domain.trim().to_owned(),
-        subdomain: new.subdomain.trim().to_owned(),
+        name: fields::account_text("name", &new.name)?,
+        domain: fields::account_text("domain", &new.domain)?,
+        subdomain: fields::subdomain(&new.subdomain)?,
         country_id: new.country_id,
     };
     let subdomain = fields.subdomain.clone();
@@ -177,8 +184,9 @@ async fn project_exists(conn: &TenantConnection, id: i64) -> Result<(), ApiError
     responses((status = 200, body = Page<managers::Model>), (status = 404, description = "no such project")))]
 pub(super) async fn list_project_managers(
     TenantConn(conn): TenantConn,
-    Path(id): Path<i64>,
+    path: Result<Path<ProjectPath>, PathRejection>,
 ) -> Result<Json<Page<managers::Model>>, ApiError> {
+    let Path(ProjectPath { id }) = path.map_err(invalid_path)?;
     project_exists(&conn, id).await?;
     // Hand-written SQL goes through the scoper like the rest: both tables get the tenant
     // predicate and the join gets the tenant equality.
@@ -204,10 +212,10 @@ const MANAGERS_OF_PROJECT: &str = "SELECT m.account_id, m.id, m.name FROM manage
               (status = 422, description = "no such manager in this account")))]
 pub(super) async fn assign_manager(
     TenantConn(conn): TenantConn,
-    Path(id): Path<i64>,
-    assignment: Result<Json<Assignment>, JsonRejection>,
+    path: Result<Path<ProjectPath>, PathRejection>,
+    JsonBody(Assignment { manager_id }): JsonBody<Assignment>,
 ) -> Result<(StatusCode, Json<managers::Model>), ApiError> {
-    let Json(Assignment { manager_id }) = assignment?;
+    let Path(ProjectPath { id }) = path.map_err(invalid_path)?;
     project_exists(&conn, id).await?;
     let manager = managers::Entity::find()
         .filter(managers::Column::Id.eq(manager_id))
@@ -234,8 +242,9 @@ pub(super) async fn assign_manager(
     responses((status = 204), (status = 404, description = "not assigned")))]
 pub(super) async fn unassign_manager(
     TenantConn(conn): TenantConn,
-    Path((id, manager_id)): Path<(i64, i64)>,
+    path: Result<Path<AssignmentPath>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
+    let Path(AssignmentPath { id, manager_id }) = path.map_err(invalid_path)?;
     let res = project_managers::Entity::delete_many()
         .filter(project_managers::Column::ProjectId.eq(id))
         .filter(project_managers::Column::ManagerId.eq(manager_id))

@@ -8,34 +8,45 @@
 //! account. Every route answers a failure with a [`multitenant_axum::ApiError`], so the same
 //! failure has the same status on the CRUD routes and the hand-written ones.
 
+mod body;
 mod dto;
 mod errors;
+mod fields;
 mod handlers;
+mod headers;
 mod logging;
 mod openapi;
 pub mod resolver;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::routing::{delete, get, post};
+use axum::{Extension, Router};
 use multitenant_axum::{ApiError, Crud, CrudApi, TenantLayer};
 use multitenant_sea_orm::TenantDatabase;
 
 use crate::entities::{managers, projects, tasks};
+use crate::login::{LoginGuard, LoginLimits};
 
 pub use dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
 
 /// The header naming the account a tenant request is for.
 pub const ACCOUNT_HEADER: &str = "x-account-id";
 
-/// The whole HTTP application: API, OpenAPI document, health check and web page.
+/// The whole HTTP application: API, OpenAPI document, health check and web page, with failed
+/// log-ins throttled as `limits` says. Serve it with the client's address
+/// (`into_make_service_with_connect_info`): log-in counts failures per address.
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> std::io::Result<()> {
+/// use projects::login::LoginLimits;
+///
+/// let app = projects::api::router(db, LoginLimits::default());
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-/// axum::serve(listener, projects::api::router(db)).await
+/// axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 /// # }
 /// ```
-pub fn router(db: TenantDatabase) -> Router {
+pub fn router(db: TenantDatabase, limits: LoginLimits) -> Router {
     let crud = CrudApi::<TenantDatabase>::new("projects", env!("CARGO_PKG_VERSION"))
         .entity("/api/managers", Crud::<managers::Entity>::new())
         .entity("/api/projects", Crud::<projects::Entity>::new())
@@ -61,7 +72,7 @@ pub fn router(db: TenantDatabase) -> Router {
                 ),
             ),
         );
-    Router::new()
+    let app = Router::new()
         .merge(tenant_routes)
         .route("/api/users", post(handlers::create_user))
         .route("/api/token", post(handlers::create_token))
@@ -80,7 +91,9 @@ pub fn router(db: TenantDatabase) -> Router {
             }),
         )
         .route("/healthz", get(handlers::healthz))
-        .merge(crate::web::router())
+        .merge(crate::web::router());
+    headers::secured(app)
+        .layer(Extension(Arc::new(LoginGuard::new(limits))))
         .layer(axum::middleware::from_fn(logging::log_request))
         .with_state(db)
 }

@@ -34,6 +34,9 @@ impl Deref for TestDb {
     }
 }
 
+/// The password [`App::user`] signs up with.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// The app serving on an ephemeral port.
 pub struct App {
     pub base: String,
@@ -45,6 +48,14 @@ pub struct App {
 impl App {
     /// Migrates a fresh database (seeding `demo_tenants` when given) and serves the app.
     pub async fn start(demo_tenants: Option<u32>) -> App {
+        App::start_with(demo_tenants, projects::login::LoginLimits::default()).await
+    }
+
+    /// [`App::start`] with log-in limits of the test's own.
+    pub async fn start_with(
+        demo_tenants: Option<u32>,
+        limits: projects::login::LoginLimits,
+    ) -> App {
         let test_db = TestDb::create().await;
         let db = projects::connect(&test_db.url).await.unwrap();
         projects::migrate(&db).await.unwrap();
@@ -53,7 +64,7 @@ impl App {
         if let Some(n) = demo_tenants {
             assert!(projects::seed(&db, n).await.unwrap());
         }
-        let mut app = App::serve(db).await;
+        let mut app = App::serve_router(db.clone(), projects::api::router(db, limits)).await;
         app._test_db = Some(test_db);
         app
     }
@@ -67,6 +78,7 @@ impl App {
     pub async fn serve_router(db: multitenant_sea_orm::TenantDatabase, app: axum::Router) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         App {
             base: format!("http://{addr}"),
@@ -117,11 +129,11 @@ impl App {
             .send(
                 self.client
                     .post(self.url("/api/users"))
-                    .json(&json!({"username": username, "password": "secret"})),
+                    .json(&json!({"username": username, "password": PASSWORD})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        self.token(username, "secret").await
+        self.token(username, PASSWORD).await
     }
 
     pub async fn token(&self, username: &str, password: &str) -> String {
