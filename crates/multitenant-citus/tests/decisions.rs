@@ -19,7 +19,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{LEGACY_DDL, TestDb, schema};
+use common::{LEGACY_DDL, LEGACY_FINDINGS, TestDb, schema};
 use multitenant::Schema;
 use multitenant_citus::{Catalog, Error, check, plan, undistribute_plan};
 use serde_json::json;
@@ -268,24 +268,7 @@ fn every_fixture_is_stored_as_the_recorder_writes_it() {
 #[test]
 fn the_legacy_sample_domain_reports_every_finding_and_plans_every_fix() {
     let catalog = recorded("legacy");
-    assert_eq!(
-        findings(&schema(), &catalog),
-        [
-            "public.managers: tenant column `account_id` allows NULL; fix: ALTER COLUMN account_id SET NOT NULL",
-            "public.managers: primary key `managers_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
-            "public.managers: `id` is a integer sequence column; fix: ALTER COLUMN id TYPE bigint",
-            "public.project_managers: tenant column `account_id` is integer, the tenant key is bigint; fix: ALTER COLUMN account_id TYPE bigint",
-            "public.project_managers: primary key `project_managers_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
-            "public.project_managers: foreign key `project_managers_manager_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, manager_id) REFERENCES public.managers (account_id, id)",
-            "public.project_managers: foreign key `project_managers_project_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, project_id) REFERENCES public.projects (account_id, id)",
-            "public.projects: unique constraint `projects_name_key` (name) lacks `account_id`; fix: recreate it as UNIQUE (account_id, name)",
-            "public.projects: primary key `projects_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
-            "public.tasks: primary key `tasks_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
-            "public.tasks: unique index `tasks_name_idx` lacks `account_id`; fix: recreate it on (account_id, name)",
-            "public.tasks: foreign key `tasks_project_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, project_id) REFERENCES public.projects (account_id, id)",
-            "public.countries: `id` is a integer sequence column; fix: ALTER COLUMN id TYPE bigint",
-        ]
-    );
+    assert_eq!(findings(&schema(), &catalog), LEGACY_FINDINGS);
     // Foreign keys go first and come back last, on the recreated keys; ON DELETE SET NULL resets
     // the project only, never the tenant.
     assert_eq!(

@@ -123,3 +123,21 @@ impl Deref for TestDb {
         &self.database
     }
 }
+
+/// What `check` reports on [`LEGACY_DDL`] with [`schema`], read live or from the recorded catalog.
+#[allow(dead_code)] // not every test file that includes this module checks it
+pub const LEGACY_FINDINGS: &[&str] = &[
+    "public.managers: tenant column `account_id` allows NULL; fix: ALTER COLUMN account_id SET NOT NULL",
+    "public.managers: primary key `managers_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
+    "public.managers: `id` is a integer sequence column; fix: ALTER COLUMN id TYPE bigint",
+    "public.project_managers: tenant column `account_id` is integer, the tenant key is bigint; fix: ALTER COLUMN account_id TYPE bigint",
+    "public.project_managers: primary key `project_managers_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
+    "public.project_managers: foreign key `project_managers_manager_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, manager_id) REFERENCES public.managers (account_id, id)",
+    "public.project_managers: foreign key `project_managers_project_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, project_id) REFERENCES public.projects (account_id, id)",
+    "public.projects: unique constraint `projects_name_key` (name) lacks `account_id`; fix: recreate it as UNIQUE (account_id, name)",
+    "public.projects: primary key `projects_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
+    "public.tasks: primary key `tasks_pkey` (id) lacks `account_id`; fix: recreate it as PRIMARY KEY (account_id, id)",
+    "public.tasks: unique index `tasks_name_idx` lacks `account_id`; fix: recreate it on (account_id, name)",
+    "public.tasks: foreign key `tasks_project_id_fkey` lacks the tenant column; fix: recreate it as FOREIGN KEY (account_id, project_id) REFERENCES public.projects (account_id, id)",
+    "public.countries: `id` is a integer sequence column; fix: ALTER COLUMN id TYPE bigint",
+];
