@@ -5,13 +5,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::{TestDb, schema};
 use multitenant::{TableName, TenantKey};
 use multitenant_citus::Error;
 use multitenant_citus::tenant::{self, StatsOptions};
-use multitenant_test_support::{SAMPLE_DOMAIN, unique_name};
+use multitenant_test_support::{SAMPLE_DOMAIN, files_in, unique_name};
 
 const TABLES: [&str; 5] = [
     "accounts",
@@ -29,22 +29,6 @@ async fn sample() -> TestDb {
 
 fn out_dir() -> PathBuf {
     std::env::temp_dir().join(unique_name("mt_export"))
-}
-
-/// Every file of an export directory with its bytes, by name.
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut all: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    all.sort();
-    all
 }
 
 fn tenant_column(table: &str) -> &'static str {
@@ -197,8 +181,8 @@ async fn export_delete_import_restores_every_row_and_the_same_bytes() {
     tenant::export(&db.pool, &schema(), &2_i64.into(), &second, false)
         .await
         .unwrap();
-    assert_eq!(files(&first), files(&second));
-    assert_eq!(files(&first).len(), 6);
+    assert_eq!(files_in(&first), files_in(&second));
+    assert_eq!(files_in(&first).len(), 6);
     std::fs::remove_dir_all(&first).ok();
     std::fs::remove_dir_all(&second).ok();
 }

@@ -1,11 +1,11 @@
 //! `multitenant tenant`, run as a user runs it, against a database of its own holding the sample
 //! domain (three tenants).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use multitenant_test_support::{
-    SAMPLE_DOMAIN, drop_database, server_url, unique_name, with_database,
+    SAMPLE_DOMAIN, drop_database, files_in, server_url, unique_name, with_database,
 };
 
 /// The sample schema file the README uses.
@@ -84,19 +84,6 @@ fn fails(out: &Output, message: &str) {
         err.starts_with("multitenant: ") && err.contains(message),
         "{err}"
     );
-}
-
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut all: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    all.sort();
-    all
 }
 
 fn out_dir() -> PathBuf {
@@ -217,7 +204,7 @@ fn export_delete_import_and_export_again() {
     assert_eq!(db.query(EVERYTHING), before);
     let again = db.tenant(&["export", "2", "--out", second.to_str().unwrap()]);
     assert!(again.status.success());
-    assert_eq!(files(&first), files(&second));
+    assert_eq!(files_in(&first), files_in(&second));
 
     fails(
         &db.tenant(&["import", "--from", first_arg]),

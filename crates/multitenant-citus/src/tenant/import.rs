@@ -197,10 +197,20 @@ async fn insert(
     } else {
         ""
     };
-    let conflict = if exported.tenant_column.is_some() {
-        ""
-    } else {
-        " ON CONFLICT DO NOTHING"
+    // Reference rows only where missing. The explicit filter keeps the count of rows written
+    // exact on Citus, which counts the rows an `INSERT ... SELECT` sends, conflicting or not.
+    let conflict = match (
+        &exported.tenant_column,
+        facts.keys().find(|k| k.kind == "p"),
+    ) {
+        (Some(_), _) => String::new(),
+        (None, Some(pk)) => format!(
+            " WHERE NOT EXISTS (SELECT FROM {} x WHERE ({}) = ({})) ON CONFLICT DO NOTHING",
+            sql::table(table),
+            super::order_by("x", &pk.columns),
+            super::order_by("r", &pk.columns)
+        ),
+        (None, None) => " ON CONFLICT DO NOTHING".to_owned(),
     };
     let sql = format!(
         "INSERT INTO {} {}{overriding} SELECT {} FROM jsonb_populate_recordset(NULL::{}, $1::jsonb) r{conflict}",
@@ -229,8 +239,13 @@ async fn insert(
 /// A unique violation as [`Error::RowExists`] with the key PostgreSQL names; other errors as
 /// they are.
 fn exists(table: &TableName, error: sqlx::Error) -> Error {
+    // Citus passes a shard's unique violation on as XX000 with PostgreSQL's message.
     if let sqlx::Error::Database(db) = &error
-        && db.code().as_deref() == Some("23505")
+        && (db.code().as_deref() == Some("23505")
+            || (db.code().as_deref() == Some("XX000")
+                && db
+                    .message()
+                    .starts_with("duplicate key value violates unique constraint")))
     {
         let detail = db
             .try_downcast_ref::<PgDatabaseError>()
