@@ -14,6 +14,9 @@
 //! - On plain PostgreSQL the keys are still made Citus-ready; the distribution calls are skipped
 //!   with a notice.
 //!
+//! - [`tenant`] operates on one tenant: stats, export, import, delete and, on Citus, isolate and
+//!   rebalance.
+//!
 //! The decisions are pure functions of the [`Schema`](multitenant::Schema) and the [`Catalog`];
 //! only reading the catalog and running the plan touch the database. A [`Catalog`] is plain data
 //! (serde), so a recorded one can be decided on without a database. The `multitenant citus`
@@ -60,6 +63,7 @@ mod finding;
 pub mod migration;
 mod plan;
 mod sql;
+pub mod tenant;
 
 pub use apply::{apply, undistribute};
 pub use catalog::Catalog;

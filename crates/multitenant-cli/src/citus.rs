@@ -31,11 +31,12 @@ enum CitusAction {
     Undistribute(Target),
 }
 
-/// The database and the schema a `multitenant citus` subcommand works on.
+/// The database and the schema a `multitenant citus` or `multitenant tenant` subcommand works
+/// on: the schema as `multitenant scope` chooses it, from a file or by introspection.
 #[derive(Debug, Args)]
-struct Target {
+pub(crate) struct Target {
     /// The database (`postgres://user@host:port/database`).
-    #[arg(long)]
+    #[arg(long, env = "DATABASE_URL")]
     database_url: String,
     /// The schema file (multitenant.toml); without it, the schema is introspected.
     #[arg(long)]
@@ -51,6 +52,11 @@ struct Target {
 /// Runs `multitenant citus ...`, writing its report to `out`. Exit code 0 on success, 1 when
 /// `check` finds something, 2 on an error (the message goes to stderr).
 pub(crate) fn run(args: CitusArgs, out: &mut impl Write) -> ExitCode {
+    block_on(run_async(&args, out))
+}
+
+/// Runs `work` on a runtime of its own; an error is one line on stderr and exit code 2.
+pub(crate) fn block_on(work: impl Future<Output = Result<ExitCode, String>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -61,7 +67,7 @@ pub(crate) fn run(args: CitusArgs, out: &mut impl Write) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run_async(&args, out)) {
+    match runtime.block_on(work) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("multitenant: {e}");
@@ -75,15 +81,7 @@ async fn run_async(args: &CitusArgs, out: &mut impl Write) -> Result<ExitCode, S
     | CitusAction::Plan(target)
     | CitusAction::Apply(target)
     | CitusAction::Undistribute(target)) = &args.action;
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&target.database_url)
-        .await
-        .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    let schema = match &target.schema {
-        Some(path) => Schema::from_toml_file(path).map_err(|e| e.to_string())?,
-        None => crate::introspect(&pool, &target.tenant_column, &target.root_table).await?,
-    };
+    let (pool, schema) = target.open().await?;
     let report = match args.action {
         CitusAction::Check(_) => {
             let catalog = read(&pool).await?;
@@ -123,6 +121,22 @@ async fn run_async(args: &CitusArgs, out: &mut impl Write) -> Result<ExitCode, S
     };
     write(out, &report)?;
     Ok(ExitCode::SUCCESS)
+}
+
+impl Target {
+    /// A connection pool to the database, and the schema.
+    pub(crate) async fn open(&self) -> Result<(sqlx::PgPool, Schema), String> {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&self.database_url)
+            .await
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        let schema = match &self.schema {
+            Some(path) => Schema::from_toml_file(path).map_err(|e| e.to_string())?,
+            None => crate::introspect(&pool, &self.tenant_column, &self.root_table).await?,
+        };
+        Ok((pool, schema))
+    }
 }
 
 async fn read(pool: &sqlx::PgPool) -> Result<Catalog, String> {

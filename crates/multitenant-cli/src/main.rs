@@ -1,7 +1,9 @@
-//! The `multitenant` command: shows what the library does to a statement, and makes a schema
-//! Citus-ready (`multitenant citus`, in the `citus` module).
+//! The `multitenant` command: shows what the library does to a statement, makes a schema
+//! Citus-ready (`multitenant citus`, in the `citus` module) and operates on one tenant
+//! (`multitenant tenant`, in the `tenant` module).
 
 mod citus;
+mod tenant;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ enum Command {
     Scope(ScopeArgs),
     /// Makes the schema Citus-ready and distributes it: check, plan, apply, undistribute.
     Citus(citus::CitusArgs),
+    /// Operates on one tenant: stats, export, import, delete, isolate, rebalance.
+    Tenant(tenant::TenantArgs),
 }
 
 #[derive(Args)]
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Citus(args) => citus::run(args, &mut io::stdout()),
+        Command::Tenant(args) => tenant::run(args, &mut io::stdout()),
     }
 }
 

@@ -58,7 +58,11 @@ fn check_plan_apply_and_check_again() {
     let apply = citus("apply", &url, schema);
     let again = citus("apply", &url, schema);
     let check_after = citus("check", &url, schema);
-    let missing_url = bin().args(["citus", "check"]).output().unwrap();
+    let missing_url = bin()
+        .args(["citus", "check"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
     psql("postgres", &format!("DROP DATABASE {name} WITH (FORCE)"));
     std::fs::remove_dir_all(&dir).ok();
 

@@ -203,6 +203,46 @@ fn parse(url: &str) -> url::Url {
     url::Url::parse(url).unwrap_or_else(|e| panic!("not a database URL: {url}: {e}"))
 }
 
+/// Every file directly in `dir` with its bytes, in name order: for comparing two directories
+/// byte for byte.
+///
+/// # Panics
+///
+/// When `dir` or a file in it cannot be read.
+///
+/// ```no_run
+/// let a = multitenant_test_support::files_in("/tmp/first".as_ref());
+/// let b = multitenant_test_support::files_in("/tmp/second".as_ref());
+/// assert_eq!(a, b);
+/// ```
+pub fn files_in(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let entry = entry.expect("a directory entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let bytes = std::fs::read(entry.path()).expect("read a file");
+            (name, bytes)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// The tables of [`SAMPLE_DOMAIN`], parents first.
+///
+/// ```
+/// assert_eq!(multitenant_test_support::SAMPLE_TABLES[0], "countries");
+/// ```
+pub const SAMPLE_TABLES: [&str; 6] = [
+    "countries",
+    "accounts",
+    "managers",
+    "projects",
+    "project_managers",
+    "tasks",
+];
+
 /// The sample domain as SQL, for adapter tests that talk to PostgreSQL directly: countries
 /// (shared), accounts (the tenant root) and managers, projects, project_managers and tasks of
 /// three tenants with overlapping ids, keyed `(account_id, id)`.

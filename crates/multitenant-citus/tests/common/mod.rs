@@ -1,6 +1,8 @@
 //! A database of its own for each test, dropped afterwards.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod cluster;
+
 use std::ops::Deref;
 
 use multitenant::Schema;
@@ -98,22 +100,23 @@ impl TestDb {
 
     /// Every row of every sample table, as JSON text.
     pub async fn everything(&self) -> Vec<String> {
-        let mut all = Vec::new();
-        for t in [
-            "countries",
-            "accounts",
-            "managers",
-            "projects",
-            "project_managers",
-            "tasks",
-        ] {
-            all.extend(
-                self.rows(&format!("SELECT to_jsonb(t)::text FROM {t} t ORDER BY 1"))
-                    .await,
-            );
-        }
-        all
+        everything(&self.pool).await
     }
+}
+
+/// Every row of every sample table in the database of `pool`, as JSON text.
+pub async fn everything(pool: &PgPool) -> Vec<String> {
+    let mut all = Vec::new();
+    for t in multitenant_test_support::SAMPLE_TABLES {
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT to_jsonb(t)::text FROM {t} t ORDER BY 1"
+        )))
+        .fetch_all(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{t}: {e}"));
+        all.extend(rows);
+    }
+    all
 }
 
 impl Deref for TestDb {

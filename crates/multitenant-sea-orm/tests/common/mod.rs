@@ -108,14 +108,7 @@ impl TestDb {
     /// The snapshot of every table.
     pub async fn everything(&self) -> Vec<String> {
         let mut all = Vec::new();
-        for table in [
-            "countries",
-            "accounts",
-            "managers",
-            "projects",
-            "project_managers",
-            "tasks",
-        ] {
+        for table in multitenant_test_support::SAMPLE_TABLES {
             all.extend(self.snapshot(table).await);
         }
         all
