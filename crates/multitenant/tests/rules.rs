@@ -63,7 +63,10 @@ fn placeholders_outside_one_to_65535_are_refused() {
         "SELECT id FROM tasks WHERE id = $65536",
     ] {
         let error = refused(sql).to_string();
-        assert!(error.contains("placeholders are numbered from $1 to $65535"), "{sql}: {error}");
+        assert!(
+            error.contains("placeholders are numbered from $1 to $65535"),
+            "{sql}: {error}"
+        );
     }
     assert_eq!(
         scoped("SELECT id FROM tasks WHERE id = $65534", 65535),
