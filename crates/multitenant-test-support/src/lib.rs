@@ -18,6 +18,10 @@
 //! # }
 //! ```
 
+mod server;
+
+pub use server::PrivateServer;
+
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 /// The server the tests create their databases on: `DATABASE_URL`, else

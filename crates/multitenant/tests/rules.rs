@@ -55,6 +55,26 @@ fn tenant_parameter_follows_the_highest_placeholder() {
 }
 
 #[test]
+fn placeholders_outside_one_to_65535_are_refused() {
+    // `$0` parses, but PostgreSQL numbers parameters from 1: the deparsed text would not parse.
+    for sql in [
+        "SELECT id FROM tasks WHERE id IS NOT DISTINCT FROM $0",
+        "SELECT id FROM countries WHERE id = $0",
+        "SELECT id FROM tasks WHERE id = $65536",
+    ] {
+        let error = refused(sql).to_string();
+        assert!(
+            error.contains("placeholders are numbered from $1 to $65535"),
+            "{sql}: {error}"
+        );
+    }
+    assert_eq!(
+        scoped("SELECT id FROM tasks WHERE id = $65534", 65535),
+        "SELECT id FROM tasks WHERE id = $65534 AND tasks.account_id = $65535"
+    );
+}
+
+#[test]
 fn predicate_uses_the_alias_and_the_tables_own_column() {
     assert_eq!(
         scoped("SELECT n.body FROM notes AS n", 1),

@@ -17,6 +17,7 @@ mod headers;
 mod logging;
 mod openapi;
 pub mod resolver;
+mod summary;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ use crate::entities::{managers, projects, tasks};
 use crate::login::{LoginGuard, LoginLimits};
 
 pub use dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
+pub use summary::Summary;
 
 /// The header naming the account a tenant request is for.
 pub const ACCOUNT_HEADER: &str = "x-account-id";
@@ -64,6 +66,7 @@ pub fn router(db: TenantDatabase, limits: LoginLimits) -> Router {
             "/api/projects/{id}/managers/{manager_id}",
             delete(handlers::unassign_manager),
         )
+        .route("/api/summary", get(summary::summary))
         .layer(
             TenantLayer::new(resolver::account_of_request(db.clone())).on_missing_reject(
                 ApiError::forbidden(

@@ -59,6 +59,7 @@ pub(super) fn document(crud: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
         handlers::list_project_managers,
         handlers::assign_manager,
         handlers::unassign_manager,
+        super::summary::summary,
         handlers::healthz
     ),
     components(schemas(
@@ -69,7 +70,8 @@ pub(super) fn document(crud: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
         accounts::Model,
         countries::Model,
         Assignment,
-        managers::Model
+        managers::Model,
+        super::summary::Summary
     ))
 )]
 struct ApiDoc;

@@ -128,8 +128,8 @@ pub(super) fn admit_function(schema: &Schema, mode: &Mode, funcname: &[Node]) ->
 
 /// Admits a placeholder `$number`.
 pub(super) fn admit_placeholder(number: i32) -> Res {
-    if number > MAX_PARAM {
-        return Err(Refusal::PlaceholderOverLimit(number).error());
+    if !(1..=MAX_PARAM).contains(&number) {
+        return Err(Refusal::PlaceholderOutOfRange(number).error());
     }
     Ok(())
 }
@@ -175,8 +175,8 @@ pub(super) enum Refusal<'a> {
     FillUnderMany,
     /// A tenant column value (named `table.column`) too complex to check.
     ComputedTenantValue(&'a str),
-    /// A placeholder beyond PostgreSQL's limit.
-    PlaceholderOverLimit(i32),
+    /// A placeholder below `$1` or beyond PostgreSQL's limit.
+    PlaceholderOutOfRange(i32),
     /// The input contains the text reserved for the tenant parameter.
     ReservedText(&'a str),
     /// A tenant value needed where no tenant is in scope.
@@ -262,9 +262,9 @@ impl Refusal<'_> {
                 format!("a computed value for tenant column `{table_col}`"),
                 "bind the tenant value as a parameter or leave the column out",
             ),
-            Refusal::PlaceholderOverLimit(number) => (
+            Refusal::PlaceholderOutOfRange(number) => (
                 format!("placeholder ${number}"),
-                "PostgreSQL allows at most 65535 parameters",
+                "placeholders are numbered from $1 to $65535",
             ),
             Refusal::ReservedText(text) => (
                 format!("a statement whose text contains `{text}`"),

@@ -1,0 +1,1 @@
+SELECT id FROM tasks WHERE assignee_id IS NOT DISTINCT FROM $0
