@@ -318,6 +318,21 @@ impl Gen {
                 .into_iter()
                 .filter(|c| !merged.iter().any(|m| m.name == c.name)),
         );
+        if self.rng.chance(10) {
+            // `(join) AS j`: the alias hides the joined items; only its unambiguous columns
+            // can be named through it.
+            let a = self.alias("j");
+            let unique: Vec<Col> = names
+                .iter()
+                .filter(|c| names.iter().filter(|x| x.name == c.name).count() == 1)
+                .cloned()
+                .collect();
+            return Part {
+                text: format!("({text}) AS {a}"),
+                items: vec![Item::derived(a, unique.clone())],
+                names: unique,
+            };
+        }
         Part { text, items, names }
     }
 

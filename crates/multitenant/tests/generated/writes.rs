@@ -136,7 +136,11 @@ impl Gen {
                 .collect();
             let filter = self.condition(1, false);
             self.leave();
-            format!(" SELECT {} FROM {from} WHERE {filter}", values.join(", "))
+            let distinct = if self.rng.chance(20) { "DISTINCT " } else { "" };
+            format!(
+                " SELECT {distinct}{} FROM {from} WHERE {filter}",
+                values.join(", ")
+            )
         } else {
             let rows: Vec<String> = (0..1 + self.rng.below(2))
                 .map(|_| {
