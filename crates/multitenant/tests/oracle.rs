@@ -31,6 +31,8 @@
 mod corpus;
 #[path = "oracle/db.rs"]
 mod db;
+#[path = "oracle/regressions.rs"]
+mod regressions;
 #[path = "oracle/schema.rs"]
 mod sample;
 
@@ -40,6 +42,7 @@ use corpus::{CORPUS, Case, Expect};
 use db::{Binds, COPIES, P, Rows, dump, execute, with_oracle_db};
 use multitenant::adapter::cross_tenant_write;
 use multitenant::{Error, KeyKind, Schema, Scope, Scoper, TenantKey};
+use regressions::REGRESSIONS;
 use sample::schema;
 use sqlx::{AssertSqlSafe, PgConnection};
 
@@ -172,7 +175,7 @@ async fn corpus_scoped_on_all_tenants_equals_original_on_the_tenants_copy() {
                 .await
                 .unwrap();
             let others_before = dump(&mut conn, Rows::Others(keys)).await.unwrap();
-            for case in CORPUS {
+            for case in CORPUS.iter().chain(REGRESSIONS) {
                 match check(&mut conn, &scoper, case, (copy, keys), &others_before).await {
                     Ok(Verdict::Equal) => {
                         equal += 1;
@@ -188,7 +191,7 @@ async fn corpus_scoped_on_all_tenants_equals_original_on_the_tenants_copy() {
         println!(
             "oracle: {} statements x {} tenants: {equal} equal ({discriminating} of them differ \
              when run unscoped), {refused} refused as expected, {} failed",
-            CORPUS.len(),
+            CORPUS.len() + REGRESSIONS.len(),
             COPIES.len(),
             failures.len()
         );

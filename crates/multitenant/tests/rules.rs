@@ -2,6 +2,9 @@
 
 use multitenant::{Error, KeyKind, Schema, Scope, Scoper, TenantKey};
 
+#[path = "rules/in_place.rs"]
+mod in_place;
+
 fn schema() -> Schema {
     Schema::builder()
         .tenant_root("accounts", "id")
@@ -148,14 +151,16 @@ fn nested_outer_joins_place_each_predicate_at_its_join() {
 }
 
 #[test]
-fn full_join_filters_each_side_in_a_subquery() {
+fn full_join_filters_each_side_in_place() {
+    // Each side becomes an inner join with an empty select (one row, no column) on the tenant
+    // predicate: the table keeps its name and columns, and `*` is unchanged.
     assert_eq!(
         scoped(
             "SELECT * FROM projects p FULL JOIN tasks t ON t.project_id = p.id",
             1
         ),
-        "SELECT * FROM (SELECT * FROM projects WHERE projects.account_id = $1) p FULL JOIN \
-         (SELECT * FROM tasks WHERE tasks.account_id = $1) t ON t.project_id = p.id AND p.account_id = t.account_id"
+        "SELECT * FROM projects p JOIN (SELECT) mt_scope_1 ON p.account_id = $1 FULL JOIN \
+         (tasks t JOIN (SELECT) mt_scope_2 ON t.account_id = $1) ON t.project_id = p.id AND p.account_id = t.account_id"
     );
 }
 
@@ -168,8 +173,8 @@ fn using_joins_keep_their_output_columns() {
     );
     assert_eq!(
         scoped("SELECT * FROM projects p LEFT JOIN tasks t USING (id)", 1),
-        "SELECT * FROM projects p LEFT JOIN (SELECT * FROM tasks WHERE tasks.account_id = $1) t USING (id) \
-         WHERE p.account_id = $1"
+        "SELECT * FROM projects p LEFT JOIN (tasks t JOIN (SELECT) mt_scope_1 ON t.account_id = $1) \
+         USING (id) WHERE p.account_id = $1"
     );
 }
 
@@ -338,8 +343,19 @@ fn insert_checks_an_explicit_tenant_value() {
         ),
         "INSERT INTO tasks (account_id, name) VALUES ($1, 'x')"
     );
+    // A scalar subquery is evaluated once, and its value checked like a parameter's.
+    assert_eq!(
+        scoped(
+            "INSERT INTO tasks (account_id, name) VALUES ((SELECT max(id) FROM accounts), 'x')",
+            1
+        ),
+        "INSERT INTO tasks (account_id, name) VALUES ((SELECT CASE WHEN mt_value.v = $1 THEN mt_value.v \
+         WHEN mt_value.v IS NULL THEN $1 WHEN ('multitenant: cross-tenant write to tasks.account_id = ' \
+         || mt_value.v::text)::int IS NULL THEN mt_value.v END FROM (SELECT (SELECT max(id) FROM accounts \
+         WHERE accounts.id = $1) AS v) mt_value), 'x')"
+    );
     assert!(matches!(
-        refused("INSERT INTO tasks (account_id, name) VALUES ((SELECT 2), 'x')"),
+        refused("INSERT INTO tasks (account_id, name) VALUES (1 + $1, 'x')"),
         Error::Unsupported { .. }
     ));
 }

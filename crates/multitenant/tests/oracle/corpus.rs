@@ -23,7 +23,7 @@ pub(crate) struct Case {
     pub(crate) expect: Expect,
 }
 
-const fn c(label: &'static str, sql: &'static str, params: &'static [P]) -> Case {
+pub(crate) const fn c(label: &'static str, sql: &'static str, params: &'static [P]) -> Case {
     Case {
         label,
         sql,
@@ -33,7 +33,7 @@ const fn c(label: &'static str, sql: &'static str, params: &'static [P]) -> Case
     }
 }
 
-const fn ordered(label: &'static str, sql: &'static str, params: &'static [P]) -> Case {
+pub(crate) const fn ordered(label: &'static str, sql: &'static str, params: &'static [P]) -> Case {
     Case {
         ordered: true,
         ..c(label, sql, params)
@@ -717,10 +717,11 @@ pub(crate) const CORPUS: &[Case] = &[
         "SELECT j.tid, j.pname FROM (SELECT t.id AS tid, p.name AS pname FROM tasks t JOIN projects p ON p.id = t.project_id) j JOIN (managers m JOIN project_managers pm ON pm.manager_id = m.id) ON pm.project_id = j.tid",
         &[],
     ),
-    // The alias hides `t` and `p`, so no predicate on them has a place outside the join.
-    refused(
+    // The alias hides `t` and `p`: each is filtered in place inside the join.
+    c(
         "join alias hiding its tables",
-        "SELECT j.id, j.name FROM (tasks t JOIN projects p USING (id)) AS j",
+        "SELECT j.id, j.project_id, j.manager_id FROM (tasks t JOIN projects p USING (id)) AS j",
+        &[],
     ),
     c(
         "USING join alias",

@@ -165,18 +165,34 @@ pub(crate) async fn dump(
     if matches!(rows, Rows::Nothing) {
         return Ok(out);
     }
-    for (table, column) in TABLES {
-        let filter = match (rows, column) {
-            (Rows::Tenants(ks), Some(c)) => format!("WHERE {c} = ANY ({})", array_literal(ks)),
-            (Rows::Others(ks), Some(c)) => format!("WHERE {c} <> ALL ({})", array_literal(ks)),
-            _ => String::new(),
-        };
-        let sql = format!("SELECT x::text FROM {table} x {filter} ORDER BY 1");
-        let got = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut *conn)
-            .await
+    // One round trip: each table's rows as one text array.
+    let columns: Vec<String> = TABLES
+        .iter()
+        .map(|(table, column)| {
+            let filter = match (rows, column) {
+                (Rows::Tenants(ks), Some(c)) => format!("WHERE {c} = ANY ({})", array_literal(ks)),
+                (Rows::Others(ks), Some(c)) => format!("WHERE {c} <> ALL ({})", array_literal(ks)),
+                _ => String::new(),
+            };
+            format!(
+                "(SELECT coalesce(array_agg(x::text ORDER BY x::text), '{{}}') FROM {table} x {filter})"
+            )
+        })
+        .collect();
+    let sql = format!("SELECT {}", columns.join(", "));
+    let row = sqlx::raw_sql(AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| format!("dump: {e}"))?;
+    for (i, (table, _)) in TABLES.iter().enumerate() {
+        let values: Vec<Option<String>> = row
+            .try_get(i)
             .map_err(|e| format!("dump of {table}: {e}"))?;
-        out.insert(*table, got.iter().map(row_text).collect());
+        let rows = values
+            .into_iter()
+            .map(|v| format!("{:?}", v.unwrap_or_default()))
+            .collect();
+        out.insert(*table, rows);
     }
     Ok(out)
 }

@@ -29,6 +29,35 @@ pub(super) fn column_ref(alias: &str, column: &str) -> Node {
     }))
 }
 
+/// `(ROW(alias.*)::table).column`: a column of a table read under an alias that renames its
+/// columns, named as the table names it (`table` holds the name's parts).
+pub(super) fn field_by_table_name(alias: &str, table: &[String], column: &str) -> Node {
+    let all = node(NodeEnum::ColumnRef(pb::ColumnRef {
+        fields: vec![string(alias), node(NodeEnum::AStar(pb::AStar {}))],
+        location: -1,
+    }));
+    let row = node(NodeEnum::RowExpr(Box::new(pb::RowExpr {
+        args: vec![all],
+        row_format: pb::CoercionForm::CoerceExplicitCall as i32,
+        location: -1,
+        ..Default::default()
+    })));
+    let cast = node(NodeEnum::TypeCast(Box::new(pb::TypeCast {
+        arg: Some(Box::new(row)),
+        type_name: Some(pb::TypeName {
+            names: table.iter().map(|n| string(n)).collect(),
+            typemod: -1,
+            location: -1,
+            ..Default::default()
+        }),
+        location: -1,
+    })));
+    node(NodeEnum::AIndirection(Box::new(pb::AIndirection {
+        arg: Some(Box::new(cast)),
+        indirection: vec![string(column)],
+    })))
+}
+
 /// `*`.
 pub(super) fn star() -> Node {
     node(NodeEnum::ColumnRef(pb::ColumnRef {
@@ -86,6 +115,20 @@ pub(super) fn and_with(existing: Option<Box<Node>>, mut preds: Vec<Node>) -> Opt
         None if preds.len() == 1 => preds.pop().map(Box::new),
         None => Some(Box::new(bool_expr(pb::BoolExprType::AndExpr, preds))),
     }
+}
+
+/// `l IS NOT DISTINCT FROM r`.
+pub(super) fn not_distinct(l: Node, r: Node) -> Node {
+    op("=", pb::AExprKind::AexprNotDistinct, l, r)
+}
+
+/// `ARRAY[elements]`.
+pub(super) fn array(elements: Vec<Node>) -> Node {
+    node(NodeEnum::AArrayExpr(pb::AArrayExpr {
+        elements,
+        location: -1,
+        ..Default::default()
+    }))
 }
 
 /// `arg IS NULL`.
@@ -154,6 +197,26 @@ pub(super) fn res_target_value(val: Node) -> Node {
     })))
 }
 
+/// `val AS name`, an entry of a select list.
+pub(super) fn res_target_named(name: &str, val: Node) -> Node {
+    node(NodeEnum::ResTarget(Box::new(pb::ResTarget {
+        name: name.to_owned(),
+        val: Some(Box::new(val)),
+        location: -1,
+        ..Default::default()
+    })))
+}
+
+/// `(select)`, a scalar subquery.
+pub(super) fn scalar_subquery(select: pb::SelectStmt) -> Node {
+    node(NodeEnum::SubLink(Box::new(pb::SubLink {
+        sub_link_type: pb::SubLinkType::ExprSublink as i32,
+        subselect: Some(Box::new(node(NodeEnum::SelectStmt(Box::new(select))))),
+        location: -1,
+        ..Default::default()
+    })))
+}
+
 /// `SELECT target_list FROM from_clause WHERE where_clause`.
 pub(super) fn select_stmt(
     target_list: Vec<Node>,
@@ -179,6 +242,17 @@ pub(super) fn values_select(rows: Vec<Vec<Node>>) -> Node {
             .collect(),
         op: pb::SetOperation::SetopNone as i32,
         limit_option: pb::LimitOption::Default as i32,
+        ..Default::default()
+    })))
+}
+
+/// `(left JOIN right ON quals)`, an inner join without an alias.
+pub(super) fn inner_join(left: Node, right: Node, quals: Option<Node>) -> Node {
+    node(NodeEnum::JoinExpr(Box::new(pb::JoinExpr {
+        jointype: pb::JoinType::JoinInner as i32,
+        larg: Some(Box::new(left)),
+        rarg: Some(Box::new(right)),
+        quals: quals.map(Box::new),
         ..Default::default()
     })))
 }

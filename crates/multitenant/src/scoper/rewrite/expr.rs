@@ -6,6 +6,9 @@ use super::policy::{self, unknown};
 use super::{Res, Rewriter};
 use pb::Node;
 
+/// The system columns every table has.
+const SYSTEM_COLUMNS: &[&str] = &["ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"];
+
 impl Rewriter<'_> {
     pub(super) fn exprs(&mut self, list: &mut [Node]) -> Res {
         list.iter_mut().try_for_each(|n| self.expr(n))
@@ -23,8 +26,11 @@ impl Rewriter<'_> {
             return Ok(());
         };
         match inner {
-            NodeEnum::ColumnRef(_)
-            | NodeEnum::AConst(_)
+            NodeEnum::ColumnRef(c) => {
+                self.note_system_column(c);
+                Ok(())
+            }
+            NodeEnum::AConst(_)
             | NodeEnum::AStar(_)
             | NodeEnum::SqlvalueFunction(_)
             | NodeEnum::SetToDefault(_)
@@ -93,7 +99,16 @@ impl Rewriter<'_> {
             NodeEnum::MultiAssignRef(m) => self.opt_expr(&mut m.source),
             NodeEnum::SortBy(s) => self.opt_expr(&mut s.node),
             NodeEnum::WindowDef(w) => self.window(w),
-            NodeEnum::GroupingSet(g) => self.exprs(&mut g.content),
+            NodeEnum::GroupingSet(g) => {
+                use pb::GroupingSetKind as K;
+                if matches!(
+                    K::try_from(g.kind),
+                    Ok(K::GroupingSetRollup | K::GroupingSetCube | K::GroupingSetSets)
+                ) {
+                    self.grouping_sets = true;
+                }
+                self.exprs(&mut g.content)
+            }
             NodeEnum::GroupingFunc(g) => self.exprs(&mut g.args),
             NodeEnum::NamedArgExpr(a) => self.opt_expr(&mut a.arg),
             NodeEnum::XmlExpr(x) => {
@@ -132,6 +147,15 @@ impl Rewriter<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Remembers the name qualifying a system column (`x.ctid`, `s.x.xmin`).
+    fn note_system_column(&mut self, c: &pb::ColumnRef) {
+        if let [.., qualifier, column] = policy::name_parts(&c.fields).as_slice()
+            && SYSTEM_COLUMNS.contains(column)
+        {
+            self.system_qualifiers.push((*qualifier).to_owned());
+        }
     }
 
     fn window(&mut self, w: &mut pb::WindowDef) -> Res {

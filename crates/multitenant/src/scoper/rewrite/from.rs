@@ -21,9 +21,9 @@ impl Rewriter<'_> {
             .collect()
     }
 
-    /// Scopes one FROM item. With `wrap`, tenant tables become filtered subqueries instead of
-    /// adding a predicate (used where no WHERE or ON can hold it: FULL joins, outer USING joins,
-    /// aliased joins). Returns the tenant table that represents the item in join equalities.
+    /// Scopes one FROM item. With `wrap`, tenant tables are filtered in place (an inner join
+    /// with an empty select) instead of adding a predicate (used where no WHERE or ON can hold
+    /// it: FULL joins, outer USING joins, aliased joins). Returns the tenant table that represents the item in join equalities.
     fn scope_from_item(
         &mut self,
         item: &mut Node,
@@ -40,9 +40,17 @@ impl Rewriter<'_> {
                 };
                 let t = TenantRef::of(rv, column);
                 let renamed = rv.alias.as_ref().is_some_and(|a| !a.colnames.is_empty());
-                if (wrap || renamed) && self.mode != Mode::Unscoped {
+                if renamed && self.renamed_in_place && self.mode != Mode::Unscoped {
+                    let rv = rv.clone();
+                    let table = std::mem::take(item);
+                    *item = self.filtered_join_renamed(table, &rv, &t)?;
+                } else if renamed && self.mode != Mode::Unscoped {
+                    self.renamed_filtered.push(t.alias.clone());
                     let rv = rv.clone();
                     *item = self.filtered_subquery(rv, &t.column)?;
+                } else if wrap && self.mode != Mode::Unscoped {
+                    let table = std::mem::take(item);
+                    *item = self.filtered_join(table, &t)?;
                 } else if let Some(p) = self.tenant_predicate(&t)? {
                     preds.push(p);
                 }
@@ -80,11 +88,14 @@ impl Rewriter<'_> {
                 let Relation::Tenant { column, display } = self.classify(rv)? else {
                     return Ok(None);
                 };
-                if wrap || rv.alias.as_ref().is_some_and(|a| !a.colnames.is_empty()) {
+                if rv.alias.as_ref().is_some_and(|a| !a.colnames.is_empty()) {
                     return Err(Refusal::TablesampleInPlace(&display).error());
                 }
                 let t = TenantRef::of(rv, column);
-                if let Some(p) = self.tenant_predicate(&t)? {
+                if wrap && self.mode != Mode::Unscoped {
+                    let sample = std::mem::take(item);
+                    *item = self.filtered_join(sample, &t)?;
+                } else if let Some(p) = self.tenant_predicate(&t)? {
                     preds.push(p);
                 }
                 Ok(Some(t))
@@ -135,10 +146,18 @@ impl Rewriter<'_> {
         };
         self.opt_expr(&mut j.quals)?;
         let equality = self.equality(&lrep, &rrep);
+        if kind == J::JoinFull && self.no_equivalence && equality.is_some() {
+            // PostgreSQL runs a FULL join only on equalities it can hash or merge.
+            return Err(Refusal::GroupingSetsFullJoinMany.error());
+        }
         if using {
             // USING/NATURAL joins take no ON clause: an inner join's equality can go to WHERE;
-            // an outer one's nullable side is already filtered in a subquery.
+            // an outer one's nullable side is already filtered in place. Where the inner
+            // join's tables are filtered in place too (`wrap`) under one tenant, both sides
+            // hold that tenant's rows only, which implies the equality.
+            let implied = wrap && matches!(self.mode, Mode::Single | Mode::Literal(_));
             if kind == J::JoinInner
+                && !implied
                 && let Some(e) = equality
             {
                 if wrap { on.push(e) } else { preds.push(e) }

@@ -58,10 +58,18 @@ const SENTINEL: i32 = 999_983;
 pub(crate) fn rewrite(schema: &crate::Schema, sql: &str, mode: &Mode) -> Result<Rewrite, Error> {
     let mut tree = parser::parse(sql)?;
     let mut rw = Rewriter::new(schema, mode.clone());
-    for raw in &mut tree.stmts {
-        if let Some(stmt) = raw.stmt.as_deref_mut() {
-            rw.statement(stmt)?;
-        }
+    rw.walk(&mut tree)?;
+    // What the first walk found may ask for other forms; the second walk writes them.
+    // Grouping sets: filters the planner cannot take for constants (`no_equivalence`). System
+    // columns of a table with renamed columns: that table filtered in place, not in a subquery.
+    let no_equivalence = rw.grouping_sets && *mode != Mode::Unscoped;
+    let renamed_in_place = !rw.renamed_filtered.is_empty() && rw.system_column_of_renamed();
+    if no_equivalence || renamed_in_place {
+        tree = parser::parse(sql)?;
+        rw = Rewriter::new(schema, mode.clone());
+        rw.no_equivalence = no_equivalence;
+        rw.renamed_in_place = renamed_in_place;
+        rw.walk(&mut tree)?;
     }
     let highest = rw.highest as usize;
     if !rw.changed {
@@ -103,6 +111,21 @@ struct Rewriter<'s> {
     ctes: Vec<Vec<String>>,
     /// The parsed literal tenant value, for the literal modes.
     literal: Option<Node>,
+    /// Tables filtered in place so far (numbering their `mt_scope_n` companions).
+    filters: usize,
+    /// Whether the statement groups by ROLLUP, CUBE or GROUPING SETS.
+    grouping_sets: bool,
+    /// Write tenant filters as `col = ANY(ARRAY[T])` and join equalities as
+    /// `IS NOT DISTINCT FROM`: before PostgreSQL 18 the planner takes a column equated with a
+    /// constant for that constant even in the rows where grouping sets make it NULL (ORDER BY,
+    /// DISTINCT and the grouped rows then differ from the statement's meaning).
+    no_equivalence: bool,
+    /// Aliases of tables with renamed columns that were filtered in a subquery.
+    renamed_filtered: Vec<String>,
+    /// Filter tables with renamed columns in place (their system columns are read).
+    renamed_in_place: bool,
+    /// Names qualifying a system column (`x.ctid`) somewhere in the statement.
+    system_qualifiers: Vec<String>,
 }
 
 type Res<T = ()> = Result<T, Error>;
@@ -118,6 +141,29 @@ impl<'s> Rewriter<'s> {
             changed: false,
             ctes: Vec::new(),
             literal: None,
+            filters: 0,
+            grouping_sets: false,
+            no_equivalence: false,
+            renamed_filtered: Vec::new(),
+            renamed_in_place: false,
+            system_qualifiers: Vec::new(),
         }
+    }
+
+    fn walk(&mut self, tree: &mut parser::protobuf::ParseResult) -> Res {
+        for raw in &mut tree.stmts {
+            if let Some(stmt) = raw.stmt.as_deref_mut() {
+                self.statement(stmt)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the statement reads a system column of a table with renamed columns that was
+    /// filtered in a subquery (which has none).
+    fn system_column_of_renamed(&self) -> bool {
+        self.renamed_filtered
+            .iter()
+            .any(|a| self.system_qualifiers.contains(a))
     }
 }

@@ -111,19 +111,23 @@ pub(super) fn admit_function(schema: &Schema, mode: &Mode, funcname: &[Node]) ->
     if *mode == Mode::Unscoped {
         return Ok(());
     }
-    let name: Vec<&str> = funcname
-        .iter()
-        .filter_map(|n| match n.node.as_ref() {
-            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
-            _ => None,
-        })
-        .collect();
-    let name = name.join(".");
+    let name = name_parts(funcname).join(".");
     let bare = name.rsplit('.').next().unwrap_or(&name);
     if schema.is_restricted_function(&name) || SQL_RUNNING_FUNCTIONS.contains(&bare) {
         return Err(Refusal::RestrictedFunction(&name).error());
     }
     Ok(())
+}
+
+/// The parts of a dotted name (`schema.function`, `table.column`), stars left out.
+pub(super) fn name_parts(parts: &[Node]) -> Vec<&str> {
+    parts
+        .iter()
+        .filter_map(|n| match n.node.as_ref() {
+            Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Admits a placeholder `$number`.
@@ -165,6 +169,9 @@ pub(super) enum Refusal<'a> {
     TablesampleInPlace(&'a str),
     /// A join type the parser does not produce from SQL text.
     JoinType(&'a str),
+    /// A FULL join between tenant tables under a set of tenants, in a statement with grouping
+    /// sets (its tenant equality can take no form that is both correct there and runnable).
+    GroupingSetsFullJoinMany,
     /// An outer or aliased USING/NATURAL join whose tenant filter would need an ON clause.
     UsingJoinFilter,
     /// INSERT into the named tenant table without a column list.
@@ -237,6 +244,11 @@ impl Refusal<'_> {
             Refusal::JoinType(kind) => (
                 format!("join type {kind}"),
                 "use INNER, LEFT, RIGHT or FULL joins",
+            ),
+            Refusal::GroupingSetsFullJoinMany => (
+                "a FULL join between tenant tables under a set of tenants, with grouping sets"
+                    .to_owned(),
+                "scope to one tenant, or group the joined rows in a subquery",
             ),
             Refusal::UsingJoinFilter => (
                 "an outer or aliased USING/NATURAL join whose tenant filter has no place"

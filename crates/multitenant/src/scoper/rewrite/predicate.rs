@@ -3,7 +3,8 @@
 //! and the tenant column of INSERTed rows, filled in or checked against the tenant.
 
 use super::build::{
-    case, case_when, column_ref, eq, eq_any, is_null, node, op, res_target_name, res_target_value,
+    array, case, case_when, column_ref, eq, eq_any, field_by_table_name, inner_join, is_null, node,
+    not_distinct, op, res_target_name, res_target_named, res_target_value, scalar_subquery,
     select_stmt, star, string, string_const, subquery_from, type_cast, values_select,
 };
 use super::parser::{self, NodeEnum, protobuf as pb};
@@ -48,12 +49,24 @@ impl Rewriter<'_> {
 
     /// `alias.column = T` (or `= ANY(T)`); `None` when unscoped.
     pub(super) fn tenant_predicate(&mut self, t: &TenantRef) -> Res<Option<Node>> {
+        self.tenant_filter(column_ref(&t.alias, &t.column))
+    }
+
+    /// `column = T` (or `= ANY(T)`) for the tenant column written as `column`; `None` when
+    /// unscoped.
+    fn tenant_filter(&mut self, column: Node) -> Res<Option<Node>> {
         if self.mode == Mode::Unscoped {
             return Ok(None);
         }
         self.changed = true;
         let value = self.tenant_value()?;
-        Ok(Some(self.is_tenant(column_ref(&t.alias, &t.column), value)))
+        if self.no_equivalence && !self.mode.is_many() {
+            // `= ANY(ARRAY[T])` filters the same rows without fixing the column to a constant
+            // in the planner, which before PostgreSQL 18 wrongly holds where grouping sets
+            // make the column NULL.
+            return Ok(Some(eq_any(column, array(vec![value]))));
+        }
+        Ok(Some(self.is_tenant(column, value)))
     }
 
     /// `l.column = r.column` when both sides are tenant tables.
@@ -65,10 +78,19 @@ impl Rewriter<'_> {
         match (l, r) {
             (Some(l), Some(r)) => {
                 self.changed = true;
-                Some(eq(
+                let (l, r) = (
                     column_ref(&l.alias, &l.column),
                     column_ref(&r.alias, &r.column),
-                ))
+                );
+                // Under grouping sets an equality would join the columns in the planner's
+                // equivalence classes (see `tenant_predicate`). One tenant: both sides are
+                // filtered to it, which implies the equality. A set of tenants: this form
+                // keeps the columns apart.
+                match (self.no_equivalence, self.mode.is_many()) {
+                    (false, _) => Some(eq(l, r)),
+                    (true, true) => Some(not_distinct(l, r)),
+                    (true, false) => None,
+                }
             }
             _ => None,
         }
@@ -86,7 +108,48 @@ impl Rewriter<'_> {
         }
     }
 
-    /// `(SELECT * FROM t WHERE t.col = T) AS alias(cols)`.
+    /// `(t JOIN (SELECT) AS mt_scope_n ON t.col = T)`: the tenant table `item` filtered in place
+    /// where no WHERE or ON clause can take its predicate (a side of a FULL join, the nullable
+    /// side of an outer USING join, inside an aliased join). The table keeps its own name, so
+    /// every reference to it (schema-qualified, by table name, its system columns) still
+    /// resolves to it, and the empty select adds no column.
+    pub(super) fn filtered_join(&mut self, item: Node, t: &TenantRef) -> Res<Node> {
+        let pred = self.tenant_predicate(t)?;
+        Ok(self.join_on_one_row(item, pred))
+    }
+
+    /// [`Self::filtered_join`] for a table whose alias renames its columns: the predicate reads
+    /// the tenant column through the table's row type, `(ROW(alias.*)::table).column`, as the
+    /// tenant column's new name depends on the column order, which the schema does not know.
+    pub(super) fn filtered_join_renamed(
+        &mut self,
+        item: Node,
+        rv: &pb::RangeVar,
+        t: &TenantRef,
+    ) -> Res<Node> {
+        let mut table = Vec::new();
+        if !rv.schemaname.is_empty() {
+            table.push(rv.schemaname.clone());
+        }
+        table.push(rv.relname.clone());
+        let column = field_by_table_name(&t.alias, &table, &t.column);
+        let pred = self.tenant_filter(column)?;
+        Ok(self.join_on_one_row(item, pred))
+    }
+
+    fn join_on_one_row(&mut self, item: Node, pred: Option<Node>) -> Node {
+        self.filters += 1;
+        let alias = pb::Alias {
+            aliasname: format!("mt_scope_{}", self.filters),
+            colnames: Vec::new(),
+        };
+        let one_row = subquery_from(select_stmt(Vec::new(), Vec::new(), None), alias);
+        inner_join(item, one_row, pred)
+    }
+
+    /// `(SELECT * FROM t WHERE t.col = T) AS alias(cols)`, for a table whose alias renames its
+    /// columns (the tenant column's new name depends on the column order, which the schema
+    /// does not know).
     pub(super) fn filtered_subquery(&mut self, mut rv: pb::RangeVar, column: &str) -> Res<Node> {
         let alias = rv.alias.take().unwrap_or_else(|| pb::Alias {
             aliasname: rv.relname.clone(),
@@ -235,6 +298,26 @@ impl Rewriter<'_> {
                 | NodeEnum::ColumnRef(_)
                 | NodeEnum::TypeCast(_),
             ) => {}
+            Some(NodeEnum::SubLink(s))
+                if s.sub_link_type == pb::SubLinkType::ExprSublink as i32 =>
+            {
+                // A scalar subquery (already scoped) is evaluated once and its value checked:
+                // `(SELECT CASE ... END FROM (SELECT <subquery> AS v) mt_value)`.
+                let computed =
+                    select_stmt(vec![res_target_named("v", value.clone())], Vec::new(), None);
+                let mut checked = column_ref("mt_value", "v");
+                self.check_value(&mut checked, table_col)?;
+                let alias = pb::Alias {
+                    aliasname: "mt_value".into(),
+                    colnames: Vec::new(),
+                };
+                *value = scalar_subquery(select_stmt(
+                    vec![res_target_value(checked)],
+                    vec![subquery_from(computed, alias)],
+                    None,
+                ));
+                return Ok(());
+            }
             _ => return Err(Refusal::ComputedTenantValue(table_col).error()),
         }
         let x = value.clone();
