@@ -330,6 +330,27 @@ fn insert_default_values_fills_the_tenant_column_for_one_tenant() {
 }
 
 #[test]
+fn insert_rows_must_match_the_column_list() {
+    // A short row would leave the tenant value unchecked, or put the filled-in one into
+    // another column: refused, under every scope (PostgreSQL would refuse it too).
+    for sql in [
+        "INSERT INTO tasks (id, name, account_id) VALUES ($1, $2, $3), ($4, $5)",
+        "INSERT INTO tasks (id, name) VALUES ($1)",
+        "INSERT INTO tasks (id) VALUES ($1, $2)",
+    ] {
+        let error = refused(sql).to_string();
+        assert!(
+            error.contains("give every VALUES row one value per named column"),
+            "{sql}: {error}"
+        );
+        assert!(
+            scoper().rewrite(sql, None).is_err(),
+            "{sql} without a tenant"
+        );
+    }
+}
+
+#[test]
 fn insert_checks_an_explicit_tenant_value() {
     assert_eq!(
         scoped("INSERT INTO tasks (account_id, name) VALUES ($1, $2)", 3),

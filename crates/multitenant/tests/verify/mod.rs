@@ -1,7 +1,7 @@
 //! An independent check of scoped SQL, written apart from the scoper: the output is parsed again
 //! and every tenant table that any query level reads or writes must carry that level's tenant
-//! predicate, `ref.tenant_column = $T` (or `= ANY($T)` for a set of tenants), where it filters
-//! the table's rows:
+//! predicate, `ref.tenant_column = $T` (`= ANY($T)` for a set of tenants, `= ANY(ARRAY[$T])`
+//! where grouping sets must not see a constant), where it filters the table's rows:
 //! - in the level's WHERE, as one of its top-level `AND` terms; or
 //! - in the ON clause of a join above the table that filters the table's side (an inner join,
 //!   the right side of a LEFT join, the left side of a RIGHT join; never a FULL join);
@@ -309,7 +309,8 @@ fn is_tenant_predicate(term: &Value, reference: &Ref, column: &str, param: usize
                 || (is_param(left, param) && is_column(right, reference, column))
         }
         Some(k) if k == AExprKind::AexprOpAny as i64 => {
-            is_column(left, reference, column) && is_param(right, param)
+            is_column(left, reference, column)
+                && (is_param(right, param) || is_array_of_param(right, param))
         }
         _ => false,
     }
@@ -336,6 +337,12 @@ fn is_column(value: &Value, reference: &Ref, column: &str) -> bool {
             }
             _ => false,
         }
+}
+
+/// `ARRAY[$param]`.
+fn is_array_of_param(value: &Value, param: usize) -> bool {
+    let elements = list(&value["node"]["AArrayExpr"]["elements"]);
+    elements.len() == 1 && is_param(&elements[0], param)
 }
 
 fn is_param(value: &Value, param: usize) -> bool {

@@ -176,6 +176,13 @@ pub(super) enum Refusal<'a> {
     UsingJoinFilter,
     /// INSERT into the named tenant table without a column list.
     InsertWithoutColumns(&'a str),
+    /// INSERT ... VALUES into `table` with a row whose number of values is not the number of
+    /// columns named.
+    InsertArity {
+        table: &'a str,
+        columns: usize,
+        values: usize,
+    },
     /// INSERT ... SELECT into `table` whose select list hides the tenant `column`.
     InsertTenantValueHidden { table: &'a str, column: &'a str },
     /// A new row's tenant value to fill in while several tenants are in scope.
@@ -258,6 +265,16 @@ impl Refusal<'_> {
             Refusal::InsertWithoutColumns(table) => (
                 format!("INSERT into tenant table `{table}` without a column list"),
                 "name the columns: INSERT INTO t (a, b) VALUES (...)",
+            ),
+            Refusal::InsertArity {
+                table,
+                columns,
+                values,
+            } => (
+                format!(
+                    "INSERT into tenant table `{table}` naming {columns} columns with a row of {values} values"
+                ),
+                "give every VALUES row one value per named column",
             ),
             Refusal::InsertTenantValueHidden { table, column } => (
                 format!(

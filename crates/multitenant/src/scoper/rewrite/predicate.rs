@@ -206,6 +206,20 @@ impl Rewriter<'_> {
         };
         let simple = sel.op == pb::SetOperation::SetopNone as i32
             || sel.op == pb::SetOperation::Undefined as i32;
+        // Every VALUES row must give one value per named column: otherwise the tenant value
+        // would land in another column, or a row would carry no tenant value to check.
+        for row in &sel.values_lists {
+            if let Some(NodeEnum::List(l)) = row.node.as_ref()
+                && l.items.len() != names.len()
+            {
+                return Err(Refusal::InsertArity {
+                    table: display,
+                    columns: names.len(),
+                    values: l.items.len(),
+                }
+                .error());
+            }
+        }
         match position {
             None => {
                 ins.cols.push(res_target_name(column));

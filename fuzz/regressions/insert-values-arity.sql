@@ -1,0 +1,1 @@
+INSERT INTO tasks (id, naame, account_ime, account_id) VALUES ($1, $2, $5), ($3, $4, $5) RETURNING *
