@@ -87,7 +87,16 @@ pub(super) fn object_body<E: CrudEntity>(
                 "`{unknown}` is not a field of `{}`",
                 E::default().table_name()
             ),
-        ));
+        )
+        .with_fields([unknown.as_str()]));
+    }
+    if let Some((field, _)) = fields.iter().find(|(_, v)| holds_nul(v)) {
+        // PostgreSQL's text cannot hold NUL: refused here rather than by the database.
+        return Err(ApiError::unprocessable(
+            "invalid_text",
+            format!("`{field}` holds a NUL character (\\u0000), which text cannot store"),
+        )
+        .with_fields([field.as_str()]));
     }
     let tenant_key = E::tenant_column().json_key();
     if let Some(given) = fields.remove(tenant_key)
@@ -99,6 +108,16 @@ pub(super) fn object_body<E: CrudEntity>(
         ));
     }
     Ok(fields)
+}
+
+/// Whether a string in `value` (at any depth) holds NUL.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 /// Whether a JSON value given for the tenant column is `tenant` (or null: "the current one").
@@ -151,7 +170,8 @@ pub(super) fn check_required<E: CrudEntity>(
     Err(ApiError::unprocessable(
         "missing_field",
         format!("missing required fields: {}", missing.join(", ")),
-    ))
+    )
+    .with_fields(missing))
 }
 
 /// Refuses a `POST` that gives the id when the server assigns it: a client-chosen id would take
@@ -195,7 +215,8 @@ pub(super) fn check_whole<E: CrudEntity>(fields: &Fields, id_key: &str) -> Resul
             "PUT replaces the whole row; missing: {}",
             missing.join(", ")
         ),
-    ))
+    )
+    .with_fields(missing))
 }
 
 #[cfg(test)]

@@ -8,15 +8,27 @@
 //! | a write names another tenant (`CrossTenantWrite`) or assigns the tenant column (`TenantColumnAssignment`) | 403 | `cross_tenant_write` |
 //! | a tenant key that does not parse (`InvalidTenantKey`) | 400 | `invalid_tenant` |
 //! | a statement the scoper cannot scope (`Unsupported`, `Parse`, and the other refusals) | 500 | `scope_error` |
-//! | a unique violation (SQLSTATE 23505) | 409 | `conflict` |
-//! | a foreign key violation (23503) | 422 | `invalid_reference` |
-//! | a not-null, check or other integrity violation (23xxx), a value the column cannot hold (22xxx) | 422 | `constraint_violation` |
+//! | a unique or exclusion violation (SQLSTATE 23505, 23P01) | 409 | `conflict` |
+//! | deleting a row other rows still reference (23503 on delete) | 409 | `still_referenced` |
+//! | a foreign key naming no row (23503) | 422 | `invalid_reference` |
+//! | a not-null, check or other integrity violation (23502, 23514, 23xxx) | 422 | `constraint_violation` |
+//! | a string too long (22001), a number out of range (22003), text with NUL or invalid UTF-8 (22021), a value that does not parse (22P02, other 22xxx) | 422 | `value_too_long`, `out_of_range`, `invalid_text`, `invalid_value` |
+//! | a value too large to store or index (54000) | 422 | `value_too_large` |
 //! | no such row | 404 | `not_found` |
 //! | anything else | 500 | `database_error` |
+//!
+//! A database refusal names the columns it is about in `fields` (from PostgreSQL's report: the
+//! key of a unique or foreign key violation, the column of a not-null one, the column of a
+//! check PostgreSQL named `<table>_<column>_check`), never the values or PostgreSQL's message:
+//! `{"error": {"code": "conflict", "message": "`subdomain` is taken: another row has the same
+//! value", "fields": ["subdomain"]}}`.
 //!
 //! A scoping refusal the client cannot cause (the server built the statement, so `Unsupported`
 //! or `Parse` is a bug of the server) is a 500, and so is every unexpected database failure:
 //! their details go to the log (`tracing`, level error), never to the client.
+
+#[cfg(any(feature = "sea-orm", feature = "sqlx"))]
+mod database;
 
 use std::fmt::Display;
 
@@ -50,6 +62,7 @@ pub struct ApiError {
     status: StatusCode,
     code: String,
     message: String,
+    fields: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +74,8 @@ struct Body<'a> {
 struct Inner<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    fields: &'a [String],
 }
 
 impl ApiError {
@@ -75,7 +90,29 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+
+    /// The same error naming the request fields it is about (sent as `fields`).
+    ///
+    /// ```
+    /// let err = multitenant_axum::ApiError::unprocessable("invalid_field", "`name` is empty")
+    ///     .with_fields(["name"]);
+    /// assert_eq!(err.fields(), ["name"]);
+    /// ```
+    pub fn with_fields<I: IntoIterator<Item = F>, F: Into<String>>(mut self, fields: I) -> Self {
+        self.fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The request fields the error is about (empty when it is about none in particular).
+    ///
+    /// ```
+    /// assert!(multitenant_axum::ApiError::not_found("no row").fields().is_empty());
+    /// ```
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// 400 Bad Request (the request is malformed, e.g. a tenant named badly).
@@ -200,6 +237,7 @@ impl IntoResponse for ApiError {
             error: Inner {
                 code: &self.code,
                 message: &self.message,
+                fields: &self.fields,
             },
         };
         (self.status, Json(body)).into_response()
@@ -261,7 +299,7 @@ impl From<sea_orm::DbErr> for ApiError {
         if let DbErr::Exec(RuntimeErr::SqlxError(driver))
         | DbErr::Query(RuntimeErr::SqlxError(driver)) = &err
             && let sea_orm::sqlx::Error::Database(db) = &**driver
-            && let Some(refused) = from_sqlstate(db.code().as_deref(), db.constraint())
+            && let Some(refused) = database::refusal(db.as_ref())
         {
             return refused;
         }
@@ -283,7 +321,7 @@ impl From<sqlx::Error> for ApiError {
             return scope.clone().into();
         }
         if let sqlx::Error::Database(db) = &err
-            && let Some(refused) = from_sqlstate(db.code().as_deref(), db.constraint())
+            && let Some(refused) = database::refusal(db.as_ref())
         {
             return refused;
         }
@@ -292,47 +330,6 @@ impl From<sqlx::Error> for ApiError {
             other => ApiError::database(&other),
         }
     }
-}
-
-/// The error a client gets for a database error with SQLSTATE `code`, when the client caused it
-/// (integrity violations, values a column cannot hold); `None` for every other failure. The
-/// message names the constraint, not the database's text.
-#[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-fn from_sqlstate(code: Option<&str>, constraint: Option<&str>) -> Option<ApiError> {
-    let code = code?;
-    let (status, error, what) = match code {
-        "23505" => (
-            StatusCode::CONFLICT,
-            "conflict",
-            "a row with the same unique key already exists",
-        ),
-        "23503" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_reference",
-            "a referenced row does not exist",
-        ),
-        "23502" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "a required value is missing",
-        ),
-        _ if code.starts_with("23") => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "the row breaks a constraint",
-        ),
-        _ if code.starts_with("22") => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "a value does not fit its column",
-        ),
-        _ => return None,
-    };
-    let message = match constraint {
-        Some(name) => format!("{what} (constraint `{name}`)"),
-        None => what.to_owned(),
-    };
-    Some(ApiError::new(status, error, message))
 }
 
 #[cfg(test)]
@@ -397,38 +394,6 @@ mod tests {
             assert_eq!(status_and_code(&err), (status, code), "{text}");
             // What the client sent may be echoed; what the server built is not.
             assert_eq!(err.message() == text, status < 500, "{text}");
-        }
-    }
-
-    #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-    #[test]
-    fn integrity_violations_are_the_clients_and_name_the_constraint() {
-        let err = from_sqlstate(Some("23505"), Some("projects_pkey")).unwrap();
-        assert_eq!(status_and_code(&err), (409, "conflict"));
-        assert!(err.message().contains("`projects_pkey`"), "{err}");
-        let err = from_sqlstate(Some("23503"), None).unwrap();
-        assert_eq!(status_and_code(&err), (422, "invalid_reference"));
-        for code in ["23502", "23514", "23P01", "22001", "22P02"] {
-            let err = from_sqlstate(Some(code), None).unwrap();
-            assert_eq!(
-                status_and_code(&err),
-                (422, "constraint_violation"),
-                "{code}"
-            );
-        }
-    }
-
-    #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-    #[test]
-    fn other_database_failures_are_not_the_clients() {
-        for code in [
-            None,
-            Some("42P01"),
-            Some("40001"),
-            Some("XX000"),
-            Some("57014"),
-        ] {
-            assert_eq!(from_sqlstate(code, Some("c")), None, "{code:?}");
         }
     }
 
