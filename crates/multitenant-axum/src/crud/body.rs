@@ -133,8 +133,8 @@ fn names_tenant(given: &Value, tenant: &TenantKey) -> bool {
 
 /// The row a `POST` inserts: the fields given, each of its column's type.
 pub(super) fn new_row<E: CrudEntity>(fields: Fields) -> Result<E::ActiveModel, ApiError> {
-    <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(fields))
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+    <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(fields.clone()))
+        .map_err(|e| wrong_type::<E>(&fields, &e))
 }
 
 /// Sets the fields given on an existing row; only they are marked changed.
@@ -142,8 +142,28 @@ pub(super) fn set_fields<E: CrudEntity>(
     row: &mut E::ActiveModel,
     fields: Fields,
 ) -> Result<(), ApiError> {
-    row.set_from_json(Value::Object(fields))
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+    row.set_from_json(Value::Object(fields.clone()))
+        .map_err(|e| wrong_type::<E>(&fields, &e))
+}
+
+/// 422 `invalid_body` for fields SeaORM cannot take, naming the first field that fails alone
+/// (a wrong type, or null for a column that cannot be null).
+fn wrong_type<E: CrudEntity>(fields: &Fields, err: &sea_orm::DbErr) -> ApiError {
+    let alone = |key: &String, value: &Value| {
+        let one = Fields::from_iter([(key.clone(), value.clone())]);
+        <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(one)).err()
+    };
+    let why = |e: &sea_orm::DbErr| {
+        let text = e.to_string();
+        text.strip_prefix("Json Error: ")
+            .unwrap_or(&text)
+            .to_owned()
+    };
+    match fields.iter().find_map(|(k, v)| alone(k, v).map(|e| (k, e))) {
+        Some((key, e)) => ApiError::unprocessable("invalid_body", format!("`{key}`: {}", why(&e)))
+            .with_fields([key.as_str()]),
+        None => ApiError::unprocessable("invalid_body", why(err)),
+    }
 }
 
 /// Refuses a `POST` that leaves out a column the row cannot do without: one that is neither
