@@ -57,27 +57,33 @@ async fn start(db: &TestDb, demo_tenants: u32) -> (Child, String, std::thread::J
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    // The log goes to stdout (tracing) and stderr (panics); stdout also says where to open it.
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let (found, address) = std::sync::mpsc::channel();
     let log = std::thread::spawn(move || {
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
+            text
+        });
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
-        text
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                let _ = found.send(url.trim_end_matches('/').to_owned());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text + &errors.join().unwrap()
     });
-    // It says where to open it.
-    let stdout = child.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
+    let base = tokio::task::spawn_blocking(move || {
+        address
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the binary says where it listens within a minute")
     })
     .await
     .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
     (child, base, log)
 }
 
