@@ -7,6 +7,7 @@
 //! | [`TenantLayer`], [`resolve`] | how a request names its tenant, and running it in that tenant's scope | |
 //! | [`Tenant`] | the request's tenant, in a handler | |
 //! | [`ApiError`], [`Page`] | the JSON error and list page every route answers with | |
+//! | [`limit_body`] | request bodies held to a size, refused from their `Content-Length` | |
 //! | `TenantConn`, `Crud` | a scoped SeaORM connection; the CRUD router | `sea-orm` |
 //! | `TenantSqlx` | a scoped sqlx executor | `sqlx` |
 //! | `CrudApi` | CRUD routers with their OpenAPI document; `Page` as a utoipa schema | `openapi` (implies `sea-orm`) |
@@ -38,6 +39,7 @@ mod crud;
 mod error;
 mod extract;
 mod layer;
+mod limit;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod page;
@@ -52,6 +54,7 @@ pub use extract::TenantConn;
 #[cfg(feature = "sqlx")]
 pub use extract::TenantSqlx;
 pub use layer::{TenantLayer, TenantService};
+pub use limit::limit_body;
 #[cfg(feature = "openapi")]
 pub use openapi::CrudApi;
 pub use page::Page;

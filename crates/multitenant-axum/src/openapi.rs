@@ -1,5 +1,7 @@
 //! A set of CRUD routers with the OpenAPI 3 document that describes them.
 
+use std::borrow::Cow;
+
 use axum::Router;
 use axum::extract::FromRef;
 use multitenant_sea_orm::TenantDatabase;
@@ -9,13 +11,15 @@ use utoipa::openapi::path::{
     HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItemBuilder,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref,
-    Required, ResponseBuilder,
+    RefOr, Required, ResponseBuilder,
 };
 
-use crate::{Crud, CrudEntity};
+use crate::{ApiError, Crud, CrudEntity};
 
 /// Several [`Crud`] routers mounted under their paths, with their OpenAPI document.
 ///
@@ -110,6 +114,46 @@ where
     }
 }
 
+/// The name of [`ApiError`]'s schema in a document.
+const ERROR_SCHEMA: &str = "ApiError";
+
+impl utoipa::PartialSchema for ApiError {
+    /// `{"error": {"code", "message", "fields"?}}`.
+    fn schema() -> RefOr<Schema> {
+        let text = |what: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(what))
+        };
+        let inner = ObjectBuilder::new()
+            .property("code", text("machine-readable, e.g. `conflict`"))
+            .required("code")
+            .property(
+                "message",
+                text("for people; never the database's own words"),
+            )
+            .required("message")
+            .property(
+                "fields",
+                ArrayBuilder::new()
+                    .items(text("a request field"))
+                    .description(Some(
+                        "the request fields the error is about, when it names some",
+                    )),
+            );
+        ObjectBuilder::new()
+            .property("error", inner)
+            .required("error")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ApiError {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed(ERROR_SCHEMA)
+    }
+}
+
 fn json_schema_of(col_type: &ColumnType) -> ObjectBuilder {
     let (ty, format) = match col_type {
         ColumnType::BigInteger | ColumnType::BigUnsigned => {
@@ -166,10 +210,23 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
         .property("total", ObjectBuilder::new().schema_type(Type::Integer))
         .required("total");
     let page_name = format!("{name}_page");
-    let error = || {
+    let error = |what: &str| {
         ResponseBuilder::new()
-            .description("JSON error {\"error\": {\"code\", \"message\"}}")
+            .description(what)
+            .content("application/json", json_body(ERROR_SCHEMA))
             .build()
+    };
+    // What every write can be refused with, besides its own.
+    let refusals = |op: OperationBuilder| {
+        op.response("400", error("malformed JSON or a bad path id"))
+            .response("403", error("the body names another tenant"))
+            .response("409", error("a unique key is taken (`fields` names it)"))
+            .response("413", error("the body is over the router's limit"))
+            .response("415", error("the body is not `application/json`"))
+            .response(
+                "422",
+                error("a field is unknown, missing, of the wrong type or refused by a constraint (`fields` names it)"),
+            )
     };
     let ok = |what: &str, schema: &str| {
         ResponseBuilder::new()
@@ -216,45 +273,40 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
         ))
         .description(Some("Other query parameters filter by column equality."))
         .response("200", ok("the tenant's rows", &page_name))
-        .response("400", error())
+        .response("400", error("a bad limit, offset, order or filter (named)"))
         .build();
     let retrieve: Operation = op("get")
         .parameter(id_param())
         .response("200", ok("the row", name))
-        .response("404", error())
+        .response("400", error("a bad path id"))
+        .response("404", error("no such row in the tenant"))
         .build();
     let mut collection = PathItemBuilder::new().operation(HttpMethod::Get, list);
     let mut item = PathItemBuilder::new().operation(HttpMethod::Get, retrieve);
     if !read_only {
         collection = collection.operation(
             HttpMethod::Post,
-            op("create")
+            refusals(op("create"))
                 .request_body(body())
                 .response("201", ok("created", name))
-                .response("400", error())
-                .response("403", error())
-                .response("409", error())
-                .response("422", error())
                 .build(),
         );
         item = item.operation(
             HttpMethod::Put,
-            op("replace")
+            refusals(op("replace"))
                 .parameter(id_param())
                 .request_body(body())
                 .response("200", ok("replaced", name))
-                .response("404", error())
-                .response("422", error())
+                .response("404", error("no such row in the tenant"))
                 .build(),
         );
         item = item.operation(
             HttpMethod::Patch,
-            op("update")
+            refusals(op("update"))
                 .parameter(id_param())
                 .request_body(body())
                 .response("200", ok("updated", name))
-                .response("404", error())
-                .response("422", error())
+                .response("404", error("no such row in the tenant"))
                 .build(),
         );
         item = item.operation(
@@ -262,7 +314,9 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
             op("delete")
                 .parameter(id_param())
                 .response("204", ResponseBuilder::new().description("deleted").build())
-                .response("404", error())
+                .response("400", error("a bad path id"))
+                .response("404", error("no such row in the tenant"))
+                .response("409", error("other rows still reference it"))
                 .build(),
         );
     }
@@ -277,6 +331,7 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
             ComponentsBuilder::new()
                 .schema(name, model)
                 .schema(page_name, page)
+                .schema(ERROR_SCHEMA, <ApiError as utoipa::PartialSchema>::schema())
                 .build(),
         ))
         .build()

@@ -2,9 +2,11 @@
 //!
 //! Passwords are stored as argon2id hashes (PHC strings, a fresh salt each). A token is 32
 //! random bytes from the operating system, sent to the client once as 64 hex characters; the
-//! database keeps only its SHA-256, so a leaked `api_tokens` table opens no session. Tokens do
-//! not expire; deleting the row revokes one. Users and tokens are global (not tenant tables), read
-//! through an ambient connection, which refuses any tenant table when no tenant is set.
+//! database keeps only its SHA-256, so a leaked `api_tokens` table opens no session. A token
+//! expires after the lifetime it was issued with ([`crate::Settings::token_lifetime`]); deleting
+//! its row revokes it (log-out revokes one, a password change all of a user's). Users and tokens
+//! are global (not tenant tables), read through an ambient connection, which refuses any tenant
+//! table when no tenant is set.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -13,11 +15,25 @@ use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use multitenant_axum::ApiError;
 use multitenant_sea_orm::TenantDatabase;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::Error;
 use crate::entities::api_tokens;
+
+/// `raw` as usernames are stored and looked up: trimmed, NFKC normalised, lowercased, so that
+/// `Ada`, `ADA` and `Ａｄａ` (full-width) are one user.
+///
+/// ```
+/// assert_eq!(projects::auth::fold_username(" Ａｄａ "), "ada");
+/// ```
+pub fn fold_username(raw: &str) -> String {
+    raw.trim().nfkc().collect::<String>().to_lowercase()
+}
 
 /// Hashes a password with argon2id and a fresh random salt.
 ///
@@ -47,28 +63,44 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Issues a new token for `user_id`: returns the token, stores its hash.
+/// Issues a new token for `user_id`, valid for `lifetime`: returns the token, stores its hash
+/// (and forgets the user's expired ones).
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), projects::Error> {
-/// let token = projects::auth::issue_token(&db, 1).await?;
+/// let week = std::time::Duration::from_secs(7 * 24 * 3600);
+/// let token = projects::auth::issue_token(&db, 1, week).await?;
 /// assert_eq!(token.len(), 64);
 /// # Ok(()) }
 /// ```
-pub async fn issue_token(db: &TenantDatabase, user_id: i64) -> Result<String, Error> {
+pub async fn issue_token(
+    db: &TenantDatabase,
+    user_id: i64,
+    lifetime: Duration,
+) -> Result<String, Error> {
     let mut bytes = [0_u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
-    api_tokens::ActiveModel {
-        token_hash: Set(token_hash(&token)),
-        user_id: Set(user_id),
-    }
-    .insert(&db.ambient())
+    let conn = db.ambient();
+    api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::UserId.eq(user_id))
+        .filter(Expr::col(api_tokens::Column::ExpiresAt).lte(Expr::cust("now()")))
+        .exec(&conn)
+        .await?;
+    // Counted by the database's clock, like the expiry check.
+    let seconds = lifetime.as_secs_f64();
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO api_tokens (token_hash, user_id, expires_at) \
+         VALUES ($1, $2, now() + make_interval(secs => $3))",
+        [token_hash(&token).into(), user_id.into(), seconds.into()],
+    ))
     .await?;
     Ok(token)
 }
 
-/// The user a token belongs to, if it is a token this server issued.
+/// The user a token belongs to, if it is a token this server issued and it has not expired or
+/// been revoked.
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), projects::Error> {
@@ -77,9 +109,39 @@ pub async fn issue_token(db: &TenantDatabase, user_id: i64) -> Result<String, Er
 /// ```
 pub async fn user_of_token(db: &TenantDatabase, token: &str) -> Result<Option<i64>, Error> {
     Ok(api_tokens::Entity::find_by_id(token_hash(token))
+        .filter(Expr::col(api_tokens::Column::ExpiresAt).gt(Expr::cust("now()")))
         .one(&db.ambient())
         .await?
         .map(|t| t.user_id))
+}
+
+/// Revokes `token`: it authenticates no request any more. Returns whether it was valid.
+///
+/// ```no_run
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), projects::Error> {
+/// assert!(!projects::auth::revoke_token(&db, "forged").await?);
+/// # Ok(()) }
+/// ```
+pub async fn revoke_token(db: &TenantDatabase, token: &str) -> Result<bool, Error> {
+    let res = api_tokens::Entity::delete_by_id(token_hash(token))
+        .exec(&db.ambient())
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Revokes every token of `user_id` (after a password change). Returns how many there were.
+///
+/// ```no_run
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), projects::Error> {
+/// let revoked = projects::auth::revoke_all_tokens(&db, 1).await?;
+/// # let _ = revoked; Ok(()) }
+/// ```
+pub async fn revoke_all_tokens(db: &TenantDatabase, user_id: i64) -> Result<u64, Error> {
+    let res = api_tokens::Entity::delete_many()
+        .filter(api_tokens::Column::UserId.eq(user_id))
+        .exec(&db.ambient())
+        .await?;
+    Ok(res.rows_affected)
 }
 
 fn token_hash(token: &str) -> String {
@@ -94,7 +156,28 @@ fn token_hash(token: &str) -> String {
 /// # let _ = user_id; Ok(()) }
 /// ```
 pub async fn authenticate(db: &TenantDatabase, headers: &http::HeaderMap) -> Result<i64, ApiError> {
-    let token = headers
+    let token = bearer_token(headers)?;
+    match user_of_token(db, token).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(ApiError::unauthorized(
+            "invalid_token",
+            "the bearer token is not valid: it has expired, was revoked, or was never issued; \
+             get a new one from POST /api/token",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`: 401 `unauthenticated` without one.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert(http::header::AUTHORIZATION, "Bearer abc".parse().unwrap());
+/// assert_eq!(projects::auth::bearer_token(&headers).unwrap(), "abc");
+/// assert_eq!(projects::auth::bearer_token(&http::HeaderMap::new()).unwrap_err().status().as_u16(), 401);
+/// ```
+pub fn bearer_token(headers: &http::HeaderMap) -> Result<&str, ApiError> {
+    headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -105,15 +188,7 @@ pub async fn authenticate(db: &TenantDatabase, headers: &http::HeaderMap) -> Res
                 "unauthenticated",
                 "send `Authorization: Bearer <token>`; get a token from POST /api/token",
             )
-        })?;
-    match user_of_token(db, token).await {
-        Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(ApiError::unauthorized(
-            "invalid_token",
-            "the bearer token is not valid",
-        )),
-        Err(e) => Err(ApiError::internal(&e)),
-    }
+        })
 }
 
 /// Extractor: the authenticated user's id (401 when the request carries no valid token).

@@ -104,7 +104,8 @@ pub mod api_tokens {
     /// An issued bearer token.
     ///
     /// ```
-    /// let t = projects::entities::api_tokens::Model { token_hash: "ab".into(), user_id: 1 };
+    /// let expires_at = "2030-01-01T00:00:00Z".parse().unwrap();
+    /// let t = projects::entities::api_tokens::Model { token_hash: "ab".into(), user_id: 1, expires_at };
     /// assert_eq!(t.user_id, 1);
     /// ```
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -115,6 +116,8 @@ pub mod api_tokens {
         pub token_hash: String,
         /// The user the token authenticates.
         pub user_id: i64,
+        /// When the token stops authenticating (set by the database's clock on issue).
+        pub expires_at: DateTimeWithTimeZone,
     }
 
     /// No relations are navigated from tokens.

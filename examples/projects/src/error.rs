@@ -37,3 +37,14 @@ impl From<multitenant::Error> for Error {
         Error::Db(err.into())
     }
 }
+
+impl From<Error> for multitenant_axum::ApiError {
+    /// A database failure or scoping refusal as the status `ApiError` gives it (a database that
+    /// went away is a 503); anything else a logged 500.
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Db(db) => db.into(),
+            other => multitenant_axum::ApiError::internal(&other),
+        }
+    }
+}

@@ -23,8 +23,9 @@
 //!
 //! // Serve the API and the web page.
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! let app = projects::app(db).into_make_service_with_connect_info::<std::net::SocketAddr>();
-//! axum::serve(listener, app).await?;
+//! let settings = projects::Settings::default();
+//! let app = projects::api::router(db, &settings);
+//! projects::serve(listener, app, settings.server, std::future::pending()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -35,9 +36,13 @@ mod error;
 pub mod login;
 pub mod migration;
 pub mod ownership;
+mod server;
+mod settings;
 pub mod web;
 
 pub use error::Error;
+pub use server::serve;
+pub use settings::{ServerLimits, Settings};
 
 use multitenant_sea_orm::TenantDatabase;
 use sea_orm::{
@@ -48,7 +53,7 @@ use sea_orm_migration::MigratorTrait;
 
 use entities::{managers, project_managers, projects as project, tasks, users};
 
-/// The HTTP application with the default log-in limits (see [`api::router`]).
+/// The HTTP application with the default [`Settings`] (see [`api::router`]).
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) {
@@ -56,7 +61,7 @@ use entities::{managers, project_managers, projects as project, tasks, users};
 /// # let _ = app; }
 /// ```
 pub fn app(db: TenantDatabase) -> axum::Router {
-    api::router(db, login::LoginLimits::default())
+    api::router(db, &Settings::default())
 }
 
 /// Creates the database `url` names when it does not exist (connecting to the `postgres`

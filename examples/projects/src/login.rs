@@ -1,7 +1,9 @@
 //! What stands between a client and the password hashes: at most one argon2 hash per CPU at a
-//! time (sign-up and log-in alike), failed log-ins throttled per username and per client
-//! address, and the same work for an unknown username as for a known one, so that neither the
-//! answer nor its timing tells whether a username exists.
+//! time (sign-up and log-in alike), on threads of their own (so the memory argon2 takes is
+//! reused, not kept once per blocking thread), failed log-ins throttled per username and per
+//! client address, few log-ins in flight per username and per address (a flood is answered 429
+//! at once instead of queueing for the hasher), and the same work for an unknown username as for
+//! a known one, so that neither the answer nor its timing tells whether a username exists.
 //!
 //! The failures are counted with `governor` (a burst of `failures_per_*`, refilled over
 //! `period`); a successful log-in is not counted. Once a failure goes over the quota, the
@@ -11,7 +13,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::response::{IntoResponse, Response};
@@ -20,14 +22,16 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use http::StatusCode;
 use http::header::RETRY_AFTER;
 use multitenant_axum::ApiError;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How many failed log-ins are allowed, per username and per client address, within `period`.
+/// How many failed log-ins are allowed, per username and per client address, within `period`,
+/// and how many may be in flight at once.
 ///
 /// ```
 /// let limits = projects::login::LoginLimits::default();
 /// assert_eq!((limits.failures_per_user.get(), limits.failures_per_address.get()), (5, 20));
 /// assert_eq!(limits.period, std::time::Duration::from_secs(60));
+/// assert_eq!((limits.in_flight_per_user.get(), limits.in_flight_per_address.get()), (2, 8));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoginLimits {
@@ -37,6 +41,10 @@ pub struct LoginLimits {
     pub failures_per_address: NonZeroU32,
     /// The window the failures are counted over.
     pub period: Duration,
+    /// Log-ins (and password changes) of one username being checked at once; more are 429.
+    pub in_flight_per_user: NonZeroU32,
+    /// Log-ins from one client address being checked at once; more are 429.
+    pub in_flight_per_address: NonZeroU32,
 }
 
 impl Default for LoginLimits {
@@ -45,6 +53,8 @@ impl Default for LoginLimits {
             failures_per_user: NonZeroU32::new(5).expect("5 is not zero"),
             failures_per_address: NonZeroU32::new(20).expect("20 is not zero"),
             period: Duration::from_secs(60),
+            in_flight_per_user: NonZeroU32::new(2).expect("2 is not zero"),
+            in_flight_per_address: NonZeroU32::new(8).expect("8 is not zero"),
         }
     }
 }
@@ -58,10 +68,39 @@ enum Attempter {
 
 /// The log-in defences of one server (see the module documentation).
 pub(crate) struct LoginGuard {
-    hashing: Semaphore,
+    hashing: Arc<Semaphore>,
+    hasher: Mutex<mpsc::Sender<Job>>,
     per_address: DefaultKeyedRateLimiter<Attempter>,
     per_user: DefaultKeyedRateLimiter<Attempter>,
     locked: Mutex<HashMap<Attempter, Instant>>,
+    in_flight: Arc<Mutex<HashMap<Attempter, u32>>>,
+    limits: LoginLimits,
+}
+
+/// A hash to compute on the hashing threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A log-in being checked, counted against its username and address until dropped.
+pub(crate) struct InFlight {
+    who: [Attempter; 2],
+    in_flight: Arc<Mutex<HashMap<Attempter, u32>>>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for who in &self.who {
+            if let Some(n) = in_flight.get_mut(who) {
+                *n -= 1;
+                if *n == 0 {
+                    in_flight.remove(who);
+                }
+            }
+        }
+    }
 }
 
 /// A log-in refused for too many failures: 429, `too_many_attempts`, with `Retry-After`.
@@ -98,43 +137,91 @@ impl LoginGuard {
         };
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         LoginGuard {
-            hashing: Semaphore::new(cpus),
+            hashing: Arc::new(Semaphore::new(cpus)),
+            hasher: Mutex::new(hashing_threads(cpus)),
             per_address: RateLimiter::keyed(quota(limits.failures_per_address)),
             per_user: RateLimiter::keyed(quota(limits.failures_per_user)),
             locked: Mutex::new(HashMap::new()),
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            limits,
         }
+    }
+
+    /// Counts a log-in of `username` from `address` as in flight; 429 when either has its
+    /// limit in flight already.
+    pub(crate) fn begin(&self, username: &str, address: IpAddr) -> Result<InFlight, Throttled> {
+        let who = [
+            Attempter::User(username.to_owned()),
+            Attempter::Address(address),
+        ];
+        let caps = [
+            self.limits.in_flight_per_user.get(),
+            self.limits.in_flight_per_address.get(),
+        ];
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if who
+            .iter()
+            .zip(caps)
+            .any(|(w, cap)| in_flight.get(w).copied().unwrap_or(0) >= cap)
+        {
+            return Err(Throttled {
+                retry_after: Duration::from_secs(1),
+            });
+        }
+        for w in &who {
+            *in_flight.entry(w.clone()).or_insert(0) += 1;
+        }
+        Ok(InFlight {
+            who,
+            in_flight: self.in_flight.clone(),
+        })
     }
 
     /// Runs `hash` (argon2: tens of milliseconds of CPU, tens of MiB) on the blocking pool once
     /// one of the per-CPU permits is free, so that a burst of log-ins queues instead of
-    /// exhausting the memory and the blocking pool.
+    /// exhausting the memory and the blocking pool. The permit goes with the hash, so a request
+    /// that ends early (a timeout) does not free it while the hash still runs.
     pub(crate) async fn hash<T: Send + 'static>(
         &self,
         hash: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        tokio::task::spawn_blocking(hash)
+        let permit = self.permit().await?;
+        self.run_hash(permit, hash).await
+    }
+
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.hashing
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| ApiError::internal(&e))
     }
 
     /// Verifies `password` against `hash`, or against a dummy hash when there is no such user.
+    /// A log-in that waited for a hashing permit while `username` or `address` was locked out
+    /// is refused (429) without hashing, so that a flood of attempts costs one hash per allowed
+    /// failure, not one per attempt.
     pub(crate) async fn verify(
         &self,
         password: String,
         hash: Option<String>,
-    ) -> Result<bool, ApiError> {
+        username: &str,
+        address: IpAddr,
+    ) -> Result<bool, Response> {
         let known = hash.is_some();
+        let permit = self.permit().await.map_err(IntoResponse::into_response)?;
+        self.check(username, address)
+            .map_err(IntoResponse::into_response)?;
         let matches = self
-            .hash(move || {
+            .run_hash(permit, move || {
                 let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
                 crate::auth::verify_password(&password, hash)
             })
-            .await?;
+            .await
+            .map_err(IntoResponse::into_response)?;
         Ok(known && matches)
     }
 
@@ -189,6 +276,51 @@ impl LoginGuard {
     }
 }
 
+/// `count` threads computing the hashes sent to the returned sender, until it is dropped.
+fn hashing_threads(count: usize) -> mpsc::Sender<Job> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    let queue = Arc::new(Mutex::new(queue));
+    for n in 0..count {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{n}"))
+            .spawn(move || {
+                loop {
+                    let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(mpsc::RecvError) => return,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a hashing thread");
+        }
+    }
+    jobs
+}
+
+impl LoginGuard {
+    /// Runs `hash` on a hashing thread, holding `permit` until it is done.
+    async fn run_hash<T: Send + 'static>(
+        &self,
+        permit: OwnedSemaphorePermit,
+        hash: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _permit = permit;
+            let _ = done.send(hash());
+        });
+        self.hasher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| ApiError::internal(&"the hashing threads are gone"))?;
+        result.await.map_err(|e| ApiError::internal(&e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,7 +330,26 @@ mod tests {
             failures_per_user: NonZeroU32::new(per_user).unwrap(),
             failures_per_address: NonZeroU32::new(per_address).unwrap(),
             period: Duration::from_secs(60),
+            ..LoginLimits::default()
         }
+    }
+
+    #[test]
+    fn log_ins_in_flight_are_capped_per_username_and_address() {
+        let guard = LoginGuard::new(LoginLimits::default());
+        let here: IpAddr = [127, 0, 0, 1].into();
+        let a = guard.begin("ada", here).unwrap();
+        let _b = guard.begin("ada", here).unwrap();
+        assert!(guard.begin("ada", here).is_err());
+        drop(a);
+        let _c = guard.begin("ada", here).unwrap();
+        let others: Vec<_> = (0..6)
+            .map(|i| guard.begin(&format!("u{i}"), here).unwrap())
+            .collect();
+        assert!(guard.begin("bob", here).is_err());
+        assert!(guard.begin("bob", [127, 0, 0, 2].into()).is_ok());
+        drop(others);
+        assert!(guard.begin("bob", here).is_ok());
     }
 
     #[test]
@@ -233,7 +384,12 @@ mod tests {
         assert!(DUMMY_HASH.starts_with("$argon2id$"));
         assert!(
             !guard
-                .verify("no user has this password".into(), None)
+                .verify(
+                    "no user has this password".into(),
+                    None,
+                    "nobody",
+                    [127, 0, 0, 1].into()
+                )
                 .await
                 .unwrap()
         );

@@ -3,6 +3,7 @@
 //! web page until SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +23,37 @@ struct Args {
     /// PostgreSQL or Citus coordinator URL [default: $DATABASE_URL, then postgres://postgres@127.0.0.1:5432/projects]
     #[arg(long)]
     database_url: Option<String>,
+    /// How long a bearer token is valid, in seconds (default: 7 days).
+    #[arg(long, env = "PROJECTS_TOKEN_LIFETIME_SECS", default_value_t = 7 * 24 * 3600)]
+    token_lifetime_secs: u64,
+    /// The largest request body, in bytes: 413 beyond.
+    #[arg(long, env = "PROJECTS_BODY_LIMIT", default_value_t = 64 * 1024)]
+    body_limit: usize,
+    /// How long a request may take, in seconds: 408 beyond.
+    #[arg(long, env = "PROJECTS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// How long a client may take to send a request's head, in seconds: the connection is closed beyond.
+    #[arg(long, env = "PROJECTS_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// How long a kept-alive connection may wait for its next request, in seconds.
+    #[arg(long, env = "PROJECTS_IDLE_TIMEOUT_SECS", default_value_t = 5)]
+    idle_timeout_secs: u64,
+}
+
+impl Args {
+    fn settings(&self) -> projects::Settings {
+        let secs = Duration::from_secs;
+        projects::Settings {
+            token_lifetime: secs(self.token_lifetime_secs),
+            body_limit: self.body_limit,
+            request_timeout: secs(self.request_timeout_secs),
+            server: projects::ServerLimits {
+                header_read_timeout: secs(self.header_read_timeout_secs),
+                idle_timeout: secs(self.idle_timeout_secs),
+            },
+            ..projects::Settings::default()
+        }
+    }
 }
 
 #[tokio::main]
@@ -33,6 +65,7 @@ async fn main() -> Result<(), projects::Error> {
         )
         .init();
     let args = Args::parse();
+    let settings = args.settings();
     let url = args
         .database_url
         .or_else(|| std::env::var("DATABASE_URL").ok())
@@ -52,10 +85,8 @@ async fn main() -> Result<(), projects::Error> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     println!("projects: open http://{addr}/ (API: http://{addr}/api/openapi.json)");
-    let app = projects::app(db).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    let app = projects::api::router(db, &settings);
+    projects::serve(listener, app, settings.server, shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -26,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(CreateTables),
             Box::new(AccountOwners),
             Box::new(AccountSubdomains),
+            Box::new(TokenExpiry),
+            Box::new(FoldedUsernames),
         ]
     }
 }
@@ -271,6 +273,119 @@ impl MigrationTrait for AccountSubdomains {
     }
 }
 
+/// Tokens expire: `api_tokens.expires_at`. Tokens issued before have a week left (the default
+/// lifetime), counted from the migration.
+struct TokenExpiry;
+
+impl MigrationName for TokenExpiry {
+    fn name(&self) -> &str {
+        "m20261202_000004_token_expiry"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for TokenExpiry {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        for sql in [
+            "ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz",
+            "UPDATE api_tokens SET expires_at = now() + interval '7 days'",
+            "ALTER TABLE api_tokens ALTER COLUMN expires_at SET NOT NULL",
+            "CREATE INDEX api_tokens_user_id ON api_tokens (user_id)",
+        ] {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX IF EXISTS api_tokens_user_id")
+            .await?;
+        db.execute_unprepared("ALTER TABLE api_tokens DROP COLUMN IF EXISTS expires_at")
+            .await?;
+        Ok(())
+    }
+}
+
+/// Usernames stored before they were folded ([`crate::auth::fold_username`]: NFKC, lowercase)
+/// are folded, so that their users log in as they type them. A name whose folded form another
+/// user already has is left as it is and logged (level warn): that user cannot log in until an
+/// operator renames one of the two.
+struct FoldedUsernames;
+
+impl MigrationName for FoldedUsernames {
+    fn name(&self) -> &str {
+        "m20261202_000005_folded_usernames"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for FoldedUsernames {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id, username FROM users ORDER BY id",
+            ))
+            .await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            users.push((
+                row.try_get_by_index::<i64>(0)?,
+                row.try_get_by_index::<String>(1)?,
+            ));
+        }
+        for (id, folded, holder) in folds(&users) {
+            match holder {
+                None => {
+                    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+                        db.get_database_backend(),
+                        "UPDATE users SET username = $1 WHERE id = $2",
+                        [folded.into(), id.into()],
+                    ))
+                    .await?;
+                }
+                Some(holder) => tracing::warn!(
+                    user = id,
+                    username = %folded,
+                    taken_by = holder,
+                    "username left unfolded: another user has its folded form; rename one of them"
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        Ok(())
+    }
+}
+
+/// For each user whose name is not folded: its id, the folded name, and the id of the user that
+/// already holds it (a name already folded, or one folded earlier by id), if any.
+fn folds(users: &[(i64, String)]) -> Vec<(i64, String, Option<i64>)> {
+    let mut holders: std::collections::HashMap<String, i64> = users
+        .iter()
+        .filter(|(_, name)| crate::auth::fold_username(name) == *name)
+        .map(|(id, name)| (name.clone(), *id))
+        .collect();
+    let mut out = Vec::new();
+    for (id, name) in users {
+        let folded = crate::auth::fold_username(name);
+        if folded == *name {
+            continue;
+        }
+        let holder = holders.get(&folded).copied();
+        if holder.is_none() {
+            holders.insert(folded.clone(), *id);
+        }
+        out.push((*id, folded, holder));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     /// The last migration leaves the tables the entities describe.
@@ -296,5 +411,24 @@ mod tests {
         assert_eq!(reference(&last), reference(&entities));
         assert_eq!(reference(&last).len(), 5);
         assert_eq!(last.root(), entities.root());
+    }
+
+    #[test]
+    fn usernames_are_folded_unless_the_folded_name_is_taken() {
+        let users = [
+            (1, "ada".to_owned()),
+            (2, "Ada".to_owned()),
+            (3, "Grace".to_owned()),
+            (4, "GRACE".to_owned()),
+            (5, "bob".to_owned()),
+        ];
+        assert_eq!(
+            super::folds(&users),
+            [
+                (2, "ada".to_owned(), Some(1)),
+                (3, "grace".to_owned(), None),
+                (4, "grace".to_owned(), Some(3)),
+            ]
+        );
     }
 }

@@ -87,7 +87,16 @@ pub(super) fn object_body<E: CrudEntity>(
                 "`{unknown}` is not a field of `{}`",
                 E::default().table_name()
             ),
-        ));
+        )
+        .with_fields([unknown.as_str()]));
+    }
+    if let Some((field, _)) = fields.iter().find(|(_, v)| holds_nul(v)) {
+        // PostgreSQL's text cannot hold NUL: refused here rather than by the database.
+        return Err(ApiError::unprocessable(
+            "invalid_text",
+            format!("`{field}` holds a NUL character (\\u0000), which text cannot store"),
+        )
+        .with_fields([field.as_str()]));
     }
     let tenant_key = E::tenant_column().json_key();
     if let Some(given) = fields.remove(tenant_key)
@@ -99,6 +108,16 @@ pub(super) fn object_body<E: CrudEntity>(
         ));
     }
     Ok(fields)
+}
+
+/// Whether a string in `value` (at any depth) holds NUL.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 /// Whether a JSON value given for the tenant column is `tenant` (or null: "the current one").
@@ -114,8 +133,8 @@ fn names_tenant(given: &Value, tenant: &TenantKey) -> bool {
 
 /// The row a `POST` inserts: the fields given, each of its column's type.
 pub(super) fn new_row<E: CrudEntity>(fields: Fields) -> Result<E::ActiveModel, ApiError> {
-    <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(fields))
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+    <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(fields.clone()))
+        .map_err(|e| wrong_type::<E>(&fields, &e))
 }
 
 /// Sets the fields given on an existing row; only they are marked changed.
@@ -123,8 +142,28 @@ pub(super) fn set_fields<E: CrudEntity>(
     row: &mut E::ActiveModel,
     fields: Fields,
 ) -> Result<(), ApiError> {
-    row.set_from_json(Value::Object(fields))
-        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))
+    row.set_from_json(Value::Object(fields.clone()))
+        .map_err(|e| wrong_type::<E>(&fields, &e))
+}
+
+/// 422 `invalid_body` for fields SeaORM cannot take, naming the first field that fails alone
+/// (a wrong type, or null for a column that cannot be null).
+fn wrong_type<E: CrudEntity>(fields: &Fields, err: &sea_orm::DbErr) -> ApiError {
+    let alone = |key: &String, value: &Value| {
+        let one = Fields::from_iter([(key.clone(), value.clone())]);
+        <E::ActiveModel as ActiveModelTrait>::from_json(Value::Object(one)).err()
+    };
+    let why = |e: &sea_orm::DbErr| {
+        let text = e.to_string();
+        text.strip_prefix("Json Error: ")
+            .unwrap_or(&text)
+            .to_owned()
+    };
+    match fields.iter().find_map(|(k, v)| alone(k, v).map(|e| (k, e))) {
+        Some((key, e)) => ApiError::unprocessable("invalid_body", format!("`{key}`: {}", why(&e)))
+            .with_fields([key.as_str()]),
+        None => ApiError::unprocessable("invalid_body", why(err)),
+    }
 }
 
 /// Refuses a `POST` that leaves out a column the row cannot do without: one that is neither
@@ -151,7 +190,8 @@ pub(super) fn check_required<E: CrudEntity>(
     Err(ApiError::unprocessable(
         "missing_field",
         format!("missing required fields: {}", missing.join(", ")),
-    ))
+    )
+    .with_fields(missing))
 }
 
 /// Refuses a `POST` that gives the id when the server assigns it: a client-chosen id would take
@@ -195,7 +235,8 @@ pub(super) fn check_whole<E: CrudEntity>(fields: &Fields, id_key: &str) -> Resul
             "PUT replaces the whole row; missing: {}",
             missing.join(", ")
         ),
-    ))
+    )
+    .with_fields(missing))
 }
 
 #[cfg(test)]

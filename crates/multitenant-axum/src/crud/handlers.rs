@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use http::{HeaderMap, StatusCode};
 use multitenant::TenantKey;
@@ -30,8 +30,9 @@ use crate::{ApiError, Page, TenantConn};
 pub(super) async fn list<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
-    Query(params): Query<BTreeMap<String, String>>,
+    query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<E::Model>>, ApiError> {
+    let Query(params) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let ListQuery {
         limit,
         offset,

@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Path, Query, Request};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{FromRef, MatchedPath, Path, Query, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -261,7 +261,8 @@ impl<E: CrudEntity> Crud<E> {
         self
     }
 
-    /// The largest request body accepted, in bytes (default 64 KiB); larger ones get 413.
+    /// The largest request body accepted, in bytes (default 64 KiB); larger ones get 413, a
+    /// declared `Content-Length` over it before the body is read ([`crate::limit_body`]).
     ///
     /// ```ignore
     /// let crud = Crud::<projects::Entity>::new().body_limit(4096);
@@ -327,7 +328,7 @@ impl<E: CrudEntity> Crud<E> {
         });
         let c = config.clone();
         let list_route = get(
-            move |conn: TenantConn, q: Query<BTreeMap<String, String>>| {
+            move |conn: TenantConn, q: Result<Query<BTreeMap<String, String>>, QueryRejection>| {
                 handlers::list::<E>(c.clone(), conn, q)
             },
         );
@@ -374,10 +375,12 @@ impl<E: CrudEntity> Crud<E> {
                     }),
             )
         };
-        let mut router = Router::new()
-            .route("/", list_route)
-            .route("/{id}", one_route)
-            .layer(DefaultBodyLimit::max(self.body_limit));
+        let mut router = crate::limit_body(
+            Router::new()
+                .route("/", list_route)
+                .route("/{id}", one_route),
+            self.body_limit,
+        );
         if let Some(hook) = self.authorize {
             router = router.route_layer(axum::middleware::from_fn(
                 move |req: Request, next: Next| {

@@ -130,6 +130,10 @@ pub(super) fn parse_value<E: EntityTrait>(col: E::Column, text: &str) -> Result<
             .filter(|n| n.is_finite())
             .ok_or_else(|| bad("number"))?
             .into(),
+        // PostgreSQL's text cannot hold NUL.
+        ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) if text.contains('\0') => {
+            return Err(bad("text (it holds NUL)"));
+        }
         ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => text.to_owned().into(),
         _ => {
             return Err(ApiError::bad_request(

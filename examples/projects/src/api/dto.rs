@@ -82,3 +82,20 @@ pub struct Assignment {
     /// A manager of the same account.
     pub manager_id: i64,
 }
+
+/// `POST /api/users/me/password` body.
+///
+/// ```
+/// let change: projects::api::PasswordChange = serde_json::from_str(
+///     r#"{"current_password": "correct horse battery", "new_password": "staple battery horse"}"#,
+/// ).unwrap();
+/// assert_eq!(change.new_password, "staple battery horse");
+/// ```
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password the user has now.
+    pub current_password: String,
+    /// The new password, held to the sign-up rules, and not the current one.
+    pub new_password: String,
+}

@@ -10,7 +10,7 @@ use sea_orm::{DbErr, SqlErr};
 
 /// 422 `invalid_field`: `field` is refused, the message says why.
 pub(super) fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::unprocessable("invalid_field", format!("`{field}` {message}"))
+    ApiError::unprocessable("invalid_field", format!("`{field}` {message}")).with_fields([field])
 }
 
 /// 400 `invalid_path` naming the path parameter that does not parse (axum's own answer is a
@@ -40,12 +40,16 @@ fn kind_of(rust_type: &str) -> &'static str {
     }
 }
 
-/// A 409 with `code` and `message` for a unique violation (what is taken); any other error as
-/// [`ApiError`] maps it.
-pub(super) fn taken(code: &'static str, message: String) -> impl FnOnce(DbErr) -> ApiError {
+/// A 409 with `code` and `message` naming `field` for a unique violation (what is taken); any
+/// other error as [`ApiError`] maps it.
+pub(super) fn taken(
+    code: &'static str,
+    message: String,
+    field: &'static str,
+) -> impl FnOnce(DbErr) -> ApiError {
     move |e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::new(StatusCode::CONFLICT, code, message)
+            ApiError::new(StatusCode::CONFLICT, code, message).with_fields([field])
         }
         _ => e.into(),
     }
@@ -63,12 +67,14 @@ mod tests {
             (err.code(), err.message()),
             ("invalid_field", "`username` must not be empty")
         );
+        assert_eq!(err.fields(), ["username"]);
     }
 
     #[test]
     fn only_a_unique_violation_is_taken() {
         // Unique violations come from the database: tests/api.rs (`username_taken`, ...).
-        let other = taken("username_taken", "taken".into())(DbErr::RecordNotFound("x".into()));
+        let other =
+            taken("username_taken", "taken".into(), "username")(DbErr::RecordNotFound("x".into()));
         assert_eq!(other, ApiError::from(DbErr::RecordNotFound("x".into())));
         assert_eq!(other.code(), "not_found");
     }

@@ -7,7 +7,6 @@
 //! its name and domain are bounded text.
 
 use multitenant_axum::ApiError;
-use unicode_normalization::UnicodeNormalization;
 
 use super::errors::invalid;
 
@@ -43,10 +42,7 @@ const COMMON_PASSWORDS: &[&str] = &[
     "zaq12wsxcde",
 ];
 
-/// `raw` as usernames are stored and looked up: trimmed, NFKC normalised, lowercased.
-pub(super) fn fold_username(raw: &str) -> String {
-    raw.trim().nfkc().collect::<String>().to_lowercase()
-}
+pub(super) use crate::auth::fold_username;
 
 /// Whether `c` is invisible or changes how the text around it is shown.
 fn deceptive(c: char) -> bool {
@@ -75,22 +71,26 @@ pub(super) fn new_username(raw: &str) -> Result<String, ApiError> {
     Ok(username)
 }
 
-/// 422 naming `password` unless `password` is acceptable for a new user called `username`
-/// (already folded).
-pub(super) fn check_new_password(password: &str, username: &str) -> Result<(), ApiError> {
+/// 422 naming `field` unless `password` is acceptable as the new password of the user called
+/// `username` (already folded).
+pub(super) fn check_new_password(
+    field: &str,
+    password: &str,
+    username: &str,
+) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(invalid("password", "must be at least 10 characters"));
+        return Err(invalid(field, "must be at least 10 characters"));
     }
     if password.trim().is_empty() {
-        return Err(invalid("password", "must not be only spaces"));
+        return Err(invalid(field, "must not be only spaces"));
     }
     let folded = fold_username(password);
     if folded == username {
-        return Err(invalid("password", "must not be the username"));
+        return Err(invalid(field, "must not be the username"));
     }
     if COMMON_PASSWORDS.contains(&folded.as_str()) {
         return Err(invalid(
-            "password",
+            field,
             "is one of the most common passwords; choose another",
         ));
     }
@@ -176,10 +176,10 @@ mod tests {
             "PASSWORD123",
             "qwertyuiop",
         ] {
-            let err = check_new_password(bad, "ada lovelace").unwrap_err();
+            let err = check_new_password("password", bad, "ada lovelace").unwrap_err();
             assert!(err.message().starts_with("`password`"), "{bad:?}: {err}");
         }
-        assert!(check_new_password("correct horse battery", "ada").is_ok());
+        assert!(check_new_password("password", "correct horse battery", "ada").is_ok());
     }
 
     #[test]

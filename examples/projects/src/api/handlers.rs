@@ -22,6 +22,7 @@ use super::body::JsonBody;
 use super::dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
 use super::errors::{invalid, invalid_path, taken};
 use super::fields;
+use crate::Settings;
 use crate::auth::{self, User};
 use crate::entities::{accounts, countries, managers, project_managers, projects, users};
 use crate::login::LoginGuard;
@@ -50,7 +51,7 @@ pub(super) async fn create_user(
     JsonBody(creds): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
     let username = fields::new_username(&creds.username)?;
-    fields::check_new_password(&creds.password, &username)?;
+    fields::check_new_password("password", &creds.password, &username)?;
     let hash = guard
         .hash(move || auth::hash_password(&creds.password))
         .await?
@@ -65,6 +66,7 @@ pub(super) async fn create_user(
     .map_err(taken(
         "username_taken",
         format!("the username `{username}` is taken"),
+        "username",
     ))?;
     Ok((
         StatusCode::CREATED,
@@ -82,27 +84,31 @@ pub(super) async fn create_user(
 pub(super) async fn create_token(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,
+    Extension(settings): Extension<Settings>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     JsonBody(creds): JsonBody<Credentials>,
 ) -> axum::response::Result<Json<TokenOut>> {
     let username = fields::fold_username(&creds.username);
     guard.check(&username, client.ip())?;
+    let _in_flight = guard.begin(&username, client.ip())?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(&username))
         .one(&db.ambient())
         .await
         .map_err(ApiError::from)?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = guard.verify(creds.password, hash).await?;
+    let matches = guard
+        .verify(creds.password, hash, &username, client.ip())
+        .await?;
     let Some(user) = user.filter(|_| matches) else {
         guard.failed(&username, client.ip())?;
         return Err(
             ApiError::unauthorized("invalid_credentials", "wrong username or password").into(),
         );
     };
-    let token = auth::issue_token(&db, user.id)
+    let token = auth::issue_token(&db, user.id, settings.token_lifetime)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(ApiError::from)?;
     Ok(Json(TokenOut { token }))
 }
 
@@ -144,7 +150,8 @@ pub(super) async fn create_account(
                 StatusCode::CONFLICT,
                 "subdomain_taken",
                 format!("the subdomain `{subdomain}` is taken"),
-            ),
+            )
+            .with_fields(["subdomain"]),
             _ => e.into(),
         })?;
     Ok((StatusCode::CREATED, Json(account)))
@@ -232,6 +239,7 @@ pub(super) async fn assign_manager(
     .map_err(taken(
         "already_assigned",
         format!("manager {manager_id} is already assigned to project {id}"),
+        "manager_id",
     ))?;
     Ok((StatusCode::CREATED, Json(manager)))
 }

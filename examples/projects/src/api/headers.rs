@@ -1,8 +1,11 @@
 //! The headers every response carries: a content security policy that lets the page load only
 //! its own script and style sheet, no framing, no MIME sniffing, no referrer; and the
-//! `WWW-Authenticate` challenge on a 401 (RFC 6750), whichever route refused.
+//! `WWW-Authenticate` challenge on a 401 (RFC 6750), whichever route refused: `Bearer`, or
+//! `Bearer error="invalid_token"` when the token sent is expired, revoked or unknown.
 
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::response::Response;
 use http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS,
@@ -31,10 +34,34 @@ pub(super) fn secured<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Ro
             HeaderValue::from_static(value),
         ))
     });
-    router.layer(SetResponseHeaderLayer::if_not_present(
-        WWW_AUTHENTICATE,
-        |res: &Response| {
-            (res.status() == StatusCode::UNAUTHORIZED).then(|| HeaderValue::from_static("Bearer"))
-        },
-    ))
+    router.layer(axum::middleware::from_fn(challenge))
+}
+
+/// The largest 401 body read to find its error code (an [`multitenant_axum::ApiError`] is far
+/// smaller).
+const MAX_401_BODY: usize = 16 * 1024;
+
+/// Adds the `WWW-Authenticate` challenge to a 401, from the error code of its body.
+async fn challenge(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::UNAUTHORIZED
+        || response.headers().contains_key(WWW_AUTHENTICATE)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_401_BODY)
+        .await
+        .unwrap_or_default();
+    let code = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(str::to_owned));
+    let value = match code.as_deref() {
+        Some("invalid_token") => r#"Bearer error="invalid_token""#,
+        _ => "Bearer",
+    };
+    parts
+        .headers
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(value));
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }

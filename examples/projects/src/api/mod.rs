@@ -17,7 +17,9 @@ mod headers;
 mod logging;
 mod openapi;
 pub mod resolver;
+mod session;
 mod summary;
+mod timeout;
 
 use std::sync::Arc;
 
@@ -26,33 +28,43 @@ use axum::{Extension, Router};
 use multitenant_axum::{ApiError, Crud, CrudApi, TenantLayer};
 use multitenant_sea_orm::TenantDatabase;
 
+use crate::Settings;
 use crate::entities::{managers, projects, tasks};
-use crate::login::{LoginGuard, LoginLimits};
+use crate::login::LoginGuard;
 
-pub use dto::{Assignment, Credentials, NewAccount, TokenOut, UserOut};
+pub use dto::{Assignment, Credentials, NewAccount, PasswordChange, TokenOut, UserOut};
 pub use summary::Summary;
 
 /// The header naming the account a tenant request is for.
 pub const ACCOUNT_HEADER: &str = "x-account-id";
 
 /// The whole HTTP application: API, OpenAPI document, health check and web page, with failed
-/// log-ins throttled as `limits` says. Serve it with the client's address
-/// (`into_make_service_with_connect_info`): log-in counts failures per address.
+/// log-ins throttled, tokens issued, bodies bounded and requests timed out as `settings` says.
+/// Serve it with the client's address ([`crate::serve`], or axum's
+/// `into_make_service_with_connect_info`): log-in counts failures per address.
 ///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> std::io::Result<()> {
-/// use projects::login::LoginLimits;
-///
-/// let app = projects::api::router(db, LoginLimits::default());
+/// let settings = projects::Settings::default();
+/// let app = projects::api::router(db, &settings);
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 /// axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 /// # }
 /// ```
-pub fn router(db: TenantDatabase, limits: LoginLimits) -> Router {
+pub fn router(db: TenantDatabase, settings: &Settings) -> Router {
     let crud = CrudApi::<TenantDatabase>::new("projects", env!("CARGO_PKG_VERSION"))
-        .entity("/api/managers", Crud::<managers::Entity>::new())
-        .entity("/api/projects", Crud::<projects::Entity>::new())
-        .entity("/api/tasks", Crud::<tasks::Entity>::new());
+        .entity(
+            "/api/managers",
+            Crud::<managers::Entity>::new().body_limit(settings.body_limit),
+        )
+        .entity(
+            "/api/projects",
+            Crud::<projects::Entity>::new().body_limit(settings.body_limit),
+        )
+        .entity(
+            "/api/tasks",
+            Crud::<tasks::Entity>::new().body_limit(settings.body_limit),
+        );
     let doc = openapi::document(crud.openapi())
         .to_json()
         .expect("the OpenAPI document serializes");
@@ -79,6 +91,8 @@ pub fn router(db: TenantDatabase, limits: LoginLimits) -> Router {
         .merge(tenant_routes)
         .route("/api/users", post(handlers::create_user))
         .route("/api/token", post(handlers::create_token))
+        .route("/api/logout", post(session::logout))
+        .route("/api/users/me/password", post(session::change_password))
         .route(
             "/api/accounts",
             get(handlers::list_accounts).post(handlers::create_account),
@@ -95,8 +109,11 @@ pub fn router(db: TenantDatabase, limits: LoginLimits) -> Router {
         )
         .route("/healthz", get(handlers::healthz))
         .merge(crate::web::router());
+    let app = multitenant_axum::limit_body(app, settings.body_limit);
+    let app = timeout::limited(app, settings.request_timeout);
     headers::secured(app)
-        .layer(Extension(Arc::new(LoginGuard::new(limits))))
+        .layer(Extension(Arc::new(LoginGuard::new(settings.login))))
+        .layer(Extension(*settings))
         .layer(axum::middleware::from_fn(logging::log_request))
         .with_state(db)
 }

@@ -1,7 +1,10 @@
 //! The real app on 127.0.0.1 over a fresh PostgreSQL database, dropped when the test ends.
+//! Every server a test starts records the status of each response it gives; when the test
+//! ends, it checks that none was a 5xx and that no server thread panicked.
 #![allow(dead_code, unreachable_pub)] // each test binary uses part of it
 
 use std::ops::Deref;
+use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use multitenant_test_support::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
@@ -37,25 +40,115 @@ impl Deref for TestDb {
 /// The password [`App::user`] signs up with.
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Panic messages of server threads (the tokio runtime's, named `tokio-...`), in this process.
+static SERVER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records the panics of server threads, then reports them as usual. A test's own thread (named
+/// after the test) is not a server thread: its failures fail the test already.
+fn record_server_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let thread = std::thread::current();
+            let name = thread.name().unwrap_or_default();
+            if name.starts_with("tokio-") {
+                SERVER_PANICS
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(format!("{name}: {info}"));
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// What a server answered: method, path and status of each response; and the 5xx statuses a
+/// test expects (a database outage's 503), which the end-of-test check lets through.
+#[derive(Default)]
+pub struct Answers(Mutex<Vec<(String, String, u16)>>, Mutex<Vec<u16>>);
+
+impl Answers {
+    /// `router` recording every response it gives into `self`.
+    fn record(self: &Arc<Self>, router: axum::Router) -> axum::Router {
+        let answers = self.clone();
+        router.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let answers = answers.clone();
+                async move {
+                    let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
+                    let response = next.run(req).await;
+                    answers
+                        .0
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((method, path, response.status().as_u16()));
+                    response
+                }
+            },
+        ))
+    }
+
+    /// The responses with a status of 500 or more that the test did not [`Answers::expect`].
+    pub fn server_errors(&self) -> Vec<(String, String, u16)> {
+        let expected = self.1.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let answers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        answers
+            .iter()
+            .filter(|a| a.2 >= 500 && !expected.contains(&a.2))
+            .cloned()
+            .collect()
+    }
+
+    /// Lets responses with `status` (5xx) through the end-of-test check.
+    pub fn expect(&self, status: u16) {
+        self.1
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(status);
+    }
+
+    /// How many responses had `status`.
+    pub fn count(&self, status: u16) -> usize {
+        let answers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.iter().filter(|a| a.2 == status).count()
+    }
+}
+
 /// The app serving on an ephemeral port.
 pub struct App {
     pub base: String,
     pub client: Client,
     pub db: multitenant_sea_orm::TenantDatabase,
+    pub answers: Arc<Answers>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     _test_db: Option<TestDb>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // A failing test is failing already: no second panic while it unwinds.
+        if std::thread::panicking() {
+            return;
+        }
+        let errors = self.answers.server_errors();
+        assert!(errors.is_empty(), "the server answered 5xx: {errors:?}");
+        let panics = SERVER_PANICS.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(panics.is_empty(), "a server thread panicked: {panics:?}");
+    }
 }
 
 impl App {
     /// Migrates a fresh database (seeding `demo_tenants` when given) and serves the app.
     pub async fn start(demo_tenants: Option<u32>) -> App {
-        App::start_with(demo_tenants, projects::login::LoginLimits::default()).await
+        App::start_with(demo_tenants, projects::Settings::default()).await
     }
 
-    /// [`App::start`] with log-in limits of the test's own.
-    pub async fn start_with(
-        demo_tenants: Option<u32>,
-        limits: projects::login::LoginLimits,
-    ) -> App {
+    /// [`App::start`] with settings of the test's own.
+    pub async fn start_with(demo_tenants: Option<u32>, settings: projects::Settings) -> App {
         let test_db = TestDb::create().await;
         let db = projects::connect(&test_db.url).await.unwrap();
         projects::migrate(&db).await.unwrap();
@@ -64,7 +157,8 @@ impl App {
         if let Some(n) = demo_tenants {
             assert!(projects::seed(&db, n).await.unwrap());
         }
-        let mut app = App::serve_router(db.clone(), projects::api::router(db, limits)).await;
+        let router = projects::api::router(db.clone(), &settings);
+        let mut app = App::serve_with(db, router, settings.server).await;
         app._test_db = Some(test_db);
         app
     }
@@ -76,16 +170,42 @@ impl App {
 
     /// Serves `app` (the app's router with routes of a test's own) over `db`.
     pub async fn serve_router(db: multitenant_sea_orm::TenantDatabase, app: axum::Router) -> App {
+        App::serve_with(db, app, projects::ServerLimits::default()).await
+    }
+
+    /// Serves `app` over `db` as the binary does ([`projects::serve`]), with `limits`.
+    pub async fn serve_with(
+        db: multitenant_sea_orm::TenantDatabase,
+        app: axum::Router,
+        limits: projects::ServerLimits,
+    ) -> App {
+        record_server_panics();
+        let answers = Arc::new(Answers::default());
+        let app = answers.record(app);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            projects::serve(listener, app, limits, stopped)
+                .await
+                .unwrap()
+        });
         App {
             base: format!("http://{addr}"),
             client: Client::new(),
             db,
+            answers,
+            stop: Some(stop),
             _test_db: None,
         }
+    }
+
+    /// The server's address, `127.0.0.1:<port>`.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -8,15 +8,28 @@
 //! | a write names another tenant (`CrossTenantWrite`) or assigns the tenant column (`TenantColumnAssignment`) | 403 | `cross_tenant_write` |
 //! | a tenant key that does not parse (`InvalidTenantKey`) | 400 | `invalid_tenant` |
 //! | a statement the scoper cannot scope (`Unsupported`, `Parse`, and the other refusals) | 500 | `scope_error` |
-//! | a unique violation (SQLSTATE 23505) | 409 | `conflict` |
-//! | a foreign key violation (23503) | 422 | `invalid_reference` |
-//! | a not-null, check or other integrity violation (23xxx), a value the column cannot hold (22xxx) | 422 | `constraint_violation` |
+//! | a unique or exclusion violation (SQLSTATE 23505, 23P01) | 409 | `conflict` |
+//! | deleting a row other rows still reference (23503 on delete) | 409 | `still_referenced` |
+//! | a foreign key naming no row (23503) | 422 | `invalid_reference` |
+//! | a not-null, check or other integrity violation (23502, 23514, 23xxx) | 422 | `constraint_violation` |
+//! | a string too long (22001), a number out of range (22003), text with NUL or invalid UTF-8 (22021), a value that does not parse (22P02, other 22xxx) | 422 | `value_too_long`, `out_of_range`, `invalid_text`, `invalid_value` |
+//! | a value too large to store or index (54000) | 422 | `value_too_large` |
 //! | no such row | 404 | `not_found` |
+//! | the database cannot be reached or went away (connection refused or lost, SQLSTATE class 08, 57P01-57P03, 53300, a full or closed pool) | 503, `Retry-After: 1` | `database_unavailable` |
 //! | anything else | 500 | `database_error` |
+//!
+//! A database refusal names the columns it is about in `fields` (from PostgreSQL's report: the
+//! key of a unique or foreign key violation, the column of a not-null one, the column of a
+//! check PostgreSQL named `<table>_<column>_check`), never the values or PostgreSQL's message:
+//! `{"error": {"code": "conflict", "message": "`subdomain` is taken: another row has the same
+//! value", "fields": ["subdomain"]}}`.
 //!
 //! A scoping refusal the client cannot cause (the server built the statement, so `Unsupported`
 //! or `Parse` is a bug of the server) is a 500, and so is every unexpected database failure:
 //! their details go to the log (`tracing`, level error), never to the client.
+
+#[cfg(any(feature = "sea-orm", feature = "sqlx"))]
+mod database;
 
 use std::fmt::Display;
 
@@ -50,6 +63,7 @@ pub struct ApiError {
     status: StatusCode,
     code: String,
     message: String,
+    fields: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +75,8 @@ struct Body<'a> {
 struct Inner<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    fields: &'a [String],
 }
 
 impl ApiError {
@@ -75,7 +91,29 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+
+    /// The same error naming the request fields it is about (sent as `fields`).
+    ///
+    /// ```
+    /// let err = multitenant_axum::ApiError::unprocessable("invalid_field", "`name` is empty")
+    ///     .with_fields(["name"]);
+    /// assert_eq!(err.fields(), ["name"]);
+    /// ```
+    pub fn with_fields<I: IntoIterator<Item = F>, F: Into<String>>(mut self, fields: I) -> Self {
+        self.fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The request fields the error is about (empty when it is about none in particular).
+    ///
+    /// ```
+    /// assert!(multitenant_axum::ApiError::not_found("no row").fields().is_empty());
+    /// ```
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// 400 Bad Request (the request is malformed, e.g. a tenant named badly).
@@ -182,6 +220,18 @@ impl ApiError {
         self
     }
 
+    /// A 503 for a database that cannot be reached or went away: the request may be retried.
+    /// The details go to the log only.
+    #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
+    fn unavailable(err: &dyn Display) -> Self {
+        tracing::warn!(error = %err, "database unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; retry shortly",
+        )
+    }
+
     /// A 500 for a database failure: the details go to the log only.
     #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
     fn database(err: &dyn Display) -> Self {
@@ -200,9 +250,17 @@ impl IntoResponse for ApiError {
             error: Inner {
                 code: &self.code,
                 message: &self.message,
+                fields: &self.fields,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 
@@ -260,15 +318,42 @@ impl From<sea_orm::DbErr> for ApiError {
         }
         if let DbErr::Exec(RuntimeErr::SqlxError(driver))
         | DbErr::Query(RuntimeErr::SqlxError(driver)) = &err
-            && let sea_orm::sqlx::Error::Database(db) = &**driver
-            && let Some(refused) = from_sqlstate(db.code().as_deref(), db.constraint())
         {
-            return refused;
+            if database::unavailable(driver) {
+                return ApiError::unavailable(&err);
+            }
+            if let sea_orm::sqlx::Error::Database(db) = &**driver
+                && let Some(refused) = database::refusal(db.as_ref())
+            {
+                return refused;
+            }
+        }
+        if matches!(err, DbErr::Conn(_) | DbErr::ConnectionAcquire(_)) {
+            return ApiError::unavailable(&err);
         }
         match err {
             DbErr::RecordNotFound(_) | DbErr::RecordNotUpdated => {
                 ApiError::not_found("no such row")
             }
+            other => ApiError::database(&other),
+        }
+    }
+}
+
+#[cfg(feature = "sea-orm")]
+impl From<multitenant_sea_orm::Error> for ApiError {
+    /// A scoping refusal or a SeaORM error, as [`ApiError::from`] maps either.
+    ///
+    /// ```
+    /// use multitenant_axum::ApiError;
+    ///
+    /// let err = multitenant_sea_orm::Error::from(sea_orm::DbErr::RecordNotFound("x".into()));
+    /// assert_eq!(ApiError::from(err).status(), http::StatusCode::NOT_FOUND);
+    /// ```
+    fn from(err: multitenant_sea_orm::Error) -> Self {
+        match err {
+            multitenant_sea_orm::Error::Scope(scope) => scope.into(),
+            multitenant_sea_orm::Error::Db(db) => db.into(),
             other => ApiError::database(&other),
         }
     }
@@ -282,8 +367,11 @@ impl From<sqlx::Error> for ApiError {
         if let Some(scope) = multitenant_sqlx::scope_error(&err) {
             return scope.clone().into();
         }
+        if database::unavailable(&err) {
+            return ApiError::unavailable(&err);
+        }
         if let sqlx::Error::Database(db) = &err
-            && let Some(refused) = from_sqlstate(db.code().as_deref(), db.constraint())
+            && let Some(refused) = database::refusal(db.as_ref())
         {
             return refused;
         }
@@ -292,47 +380,6 @@ impl From<sqlx::Error> for ApiError {
             other => ApiError::database(&other),
         }
     }
-}
-
-/// The error a client gets for a database error with SQLSTATE `code`, when the client caused it
-/// (integrity violations, values a column cannot hold); `None` for every other failure. The
-/// message names the constraint, not the database's text.
-#[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-fn from_sqlstate(code: Option<&str>, constraint: Option<&str>) -> Option<ApiError> {
-    let code = code?;
-    let (status, error, what) = match code {
-        "23505" => (
-            StatusCode::CONFLICT,
-            "conflict",
-            "a row with the same unique key already exists",
-        ),
-        "23503" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_reference",
-            "a referenced row does not exist",
-        ),
-        "23502" => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "a required value is missing",
-        ),
-        _ if code.starts_with("23") => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "the row breaks a constraint",
-        ),
-        _ if code.starts_with("22") => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "constraint_violation",
-            "a value does not fit its column",
-        ),
-        _ => return None,
-    };
-    let message = match constraint {
-        Some(name) => format!("{what} (constraint `{name}`)"),
-        None => what.to_owned(),
-    };
-    Some(ApiError::new(status, error, message))
 }
 
 #[cfg(test)]
@@ -400,38 +447,6 @@ mod tests {
         }
     }
 
-    #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-    #[test]
-    fn integrity_violations_are_the_clients_and_name_the_constraint() {
-        let err = from_sqlstate(Some("23505"), Some("projects_pkey")).unwrap();
-        assert_eq!(status_and_code(&err), (409, "conflict"));
-        assert!(err.message().contains("`projects_pkey`"), "{err}");
-        let err = from_sqlstate(Some("23503"), None).unwrap();
-        assert_eq!(status_and_code(&err), (422, "invalid_reference"));
-        for code in ["23502", "23514", "23P01", "22001", "22P02"] {
-            let err = from_sqlstate(Some(code), None).unwrap();
-            assert_eq!(
-                status_and_code(&err),
-                (422, "constraint_violation"),
-                "{code}"
-            );
-        }
-    }
-
-    #[cfg(any(feature = "sea-orm", feature = "sqlx"))]
-    #[test]
-    fn other_database_failures_are_not_the_clients() {
-        for code in [
-            None,
-            Some("42P01"),
-            Some("40001"),
-            Some("XX000"),
-            Some("57014"),
-        ] {
-            assert_eq!(from_sqlstate(code, Some("c")), None, "{code:?}");
-        }
-    }
-
     #[tokio::test]
     async fn the_body_has_the_code_and_the_message() {
         let response = ApiError::not_found("no project 7").into_response();
@@ -470,6 +485,10 @@ mod tests {
         let other = ApiError::from(sea_orm::DbErr::Custom("secret detail".into()));
         assert_eq!(status_and_code(&other), (500, "database_error"));
         assert!(!other.message().contains("secret"));
+        let lost = sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal("secret detail".into()));
+        let err = ApiError::from(lost);
+        assert_eq!(status_and_code(&err), (503, "database_unavailable"));
+        assert!(!err.message().contains("secret"));
     }
 
     #[cfg(feature = "sqlx")]
@@ -483,5 +502,15 @@ mod tests {
         let other = ApiError::from(sqlx::Error::Protocol("secret detail".into()));
         assert_eq!(status_and_code(&other), (500, "database_error"));
         assert!(!other.message().contains("secret"));
+        for gone in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+        ] {
+            let err = ApiError::from(gone);
+            assert_eq!(status_and_code(&err), (503, "database_unavailable"));
+            let response = err.into_response();
+            assert_eq!(response.headers()[http::header::RETRY_AFTER], "1");
+        }
     }
 }

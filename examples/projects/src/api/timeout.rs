@@ -1,0 +1,37 @@
+//! The whole-request timeout: a request whose response is not ready in time is answered 408
+//! (`request_timeout`, naming the limit) and its handler dropped, so a slow client or a stuck
+//! statement holds no worker for long.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use multitenant_axum::ApiError;
+
+/// `router` with every response due within `limit`.
+pub(super) fn limited<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    limit: Duration,
+) -> Router<S> {
+    router.layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| within(limit, req, next),
+    ))
+}
+
+async fn within(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request took longer than the server's limit of {} ms",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
+    }
+}
