@@ -59,6 +59,7 @@ mod finding;
 #[cfg(feature = "sea-orm")]
 pub mod migration;
 mod plan;
+pub mod rls;
 mod sql;
 
 pub use apply::{apply, undistribute};
