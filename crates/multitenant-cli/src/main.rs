@@ -2,6 +2,7 @@
 //! Citus-ready (`multitenant citus`, in the `citus` module).
 
 mod citus;
+mod rls;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ enum Command {
     Scope(ScopeArgs),
     /// Makes the schema Citus-ready and distributes it: check, plan, apply, undistribute.
     Citus(citus::CitusArgs),
+    /// The row-level-security backstop's policies: show, apply, remove.
+    Rls(rls::RlsArgs),
 }
 
 #[derive(Args)]
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Citus(args) => citus::run(args, &mut io::stdout()),
+        Command::Rls(args) => rls::run(args, &mut io::stdout()),
     }
 }
 
