@@ -19,12 +19,12 @@ async fn sample() -> (TestDb, AppRole) {
 
 /// Sets the tenant setting `setting` for the rest of the transaction on `conn`.
 async fn set_tenant(conn: &mut PgConnection, setting: &str, value: &str) {
-    sqlx::query(multitenant::adapter::SET_TENANT_SQL)
-        .bind(setting)
-        .bind(value)
-        .execute(conn)
-        .await
-        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(
+        Setting::new(setting).unwrap().set_local(value),
+    ))
+    .execute(conn)
+    .await
+    .unwrap();
 }
 
 /// `sql`'s rows as text, in a transaction of `conn` with `setting` set to `tenants` (not set

@@ -5,7 +5,7 @@ use either::Either;
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
-use multitenant::adapter::{SET_TENANT_SQL, TenantSetting};
+use multitenant::adapter::TenantSetting;
 use sqlx::postgres::{PgQueryResult, PgRow};
 use sqlx::{Connection, Execute, Executor, PgConnection, PgPool, Postgres};
 
@@ -18,7 +18,7 @@ mod sealed {
 /// The executors a [`Tenanted`](crate::Tenanted) can wrap: `&PgPool` and `&mut PgConnection`
 /// (pass a transaction as `&mut *tx`). With the row-level-security backstop on
 /// ([`multitenant::Scoper::with_row_level_security`]), a statement for a tenant scope runs in a
-/// transaction that starts with `SELECT set_config(setting, keys, true)`: on a pool, or on a
+/// transaction that starts with `SET LOCAL setting = 'keys'`: on a pool, or on a
 /// connection outside a transaction, one is opened and committed around the statement; in a
 /// transaction, the setting is set before the statement and lasts until the transaction ends.
 ///
@@ -55,9 +55,7 @@ pub(crate) async fn set_tenant(
     conn: &mut PgConnection,
     set: &TenantSetting,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(SET_TENANT_SQL)
-        .bind(set.name())
-        .bind(set.value())
+    sqlx::raw_sql(sqlx::AssertSqlSafe(set.statement()))
         .execute(conn)
         .await?;
     Ok(())

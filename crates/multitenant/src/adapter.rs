@@ -36,17 +36,8 @@ use std::sync::Arc;
 use crate::error::{CROSS_TENANT_MARKER, CROSS_TENANT_SQLSTATE};
 use crate::{Error, Scope, Scoper, Setting, TenantKey};
 
-/// What an adapter runs right after `BEGIN` when [`Scoping::tenant_setting`] gives a setting:
-/// bind the setting's name as `$1` and its value as `$2` (both text). `true` makes it last
-/// until the transaction ends, like `SET LOCAL`.
-///
-/// ```
-/// assert_eq!(multitenant::adapter::SET_TENANT_SQL, "SELECT set_config($1, $2, true)");
-/// ```
-pub const SET_TENANT_SQL: &str = "SELECT set_config($1, $2, true)";
-
-/// The row-level-security setting for one scope: what an adapter binds to [`SET_TENANT_SQL`]
-/// at the start of each transaction it opens.
+/// The row-level-security setting for one scope: what an adapter sets at the start of each
+/// transaction it opens, with [`TenantSetting::statement`].
 ///
 /// ```
 /// use std::sync::Arc;
@@ -65,7 +56,7 @@ pub struct TenantSetting {
 }
 
 impl TenantSetting {
-    /// The setting's name (bound as `$1`).
+    /// The setting's name.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -79,7 +70,22 @@ impl TenantSetting {
         self.name.as_str()
     }
 
-    /// The value (bound as `$2`): one key, or the keys separated by commas.
+    /// The statement that sets it until the transaction ends: `SET LOCAL name = 'value'`, sent
+    /// as a simple query (see [`Setting::set_local`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use multitenant::adapter::{ScopeSource, Scoping};
+    /// # use multitenant::{Schema, Scope, Scoper, Setting};
+    /// # let scoper = Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::default());
+    /// let set = Scoping::new(Arc::new(scoper), ScopeSource::Fixed(Scope::one(9_i64))).tenant_setting().unwrap().unwrap();
+    /// assert_eq!(set.statement(), "SET LOCAL multitenant.tenant = '9'");
+    /// ```
+    pub fn statement(&self) -> String {
+        self.name.set_local(&self.value)
+    }
+
+    /// The value: one key, or the keys separated by commas.
     ///
     /// ```
     /// # use std::sync::Arc;

@@ -3,8 +3,7 @@
 //!
 //! When a [`Scoper`](crate::Scoper) is made with
 //! [`with_row_level_security`](crate::Scoper::with_row_level_security), every adapter sets that
-//! setting for the length of each transaction it opens (`SELECT set_config($1, $2, true)`, that
-//! is `SET LOCAL`), so a policy created by `multitenant-citus`'s `rls` module lets a statement
+//! setting for the length of each transaction it opens (`SET LOCAL`), so a policy created by `multitenant-citus`'s `rls` module lets a statement
 //! that bypassed the scoper see only the current tenant's rows.
 //!
 //! ```
@@ -70,6 +69,19 @@ impl Setting {
     /// ```
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// `SET LOCAL name = 'value'`: sets the setting until the transaction ends. A `SET`
+    /// statement rather than `set_config()`, because only `SET` commands reach the workers on
+    /// Citus (with `citus.propagate_set_commands = 'local'`). Send it as a simple query.
+    ///
+    /// ```
+    /// let s = multitenant::Setting::default();
+    /// assert_eq!(s.set_local("1,2"), "SET LOCAL multitenant.tenant = '1,2'");
+    /// assert_eq!(s.set_local("o'neil"), "SET LOCAL multitenant.tenant = 'o''neil'");
+    /// ```
+    pub fn set_local(&self, value: &str) -> String {
+        format!("SET LOCAL {} = '{}'", self.0, value.replace('\'', "''"))
     }
 
     /// The text stored in the setting for `scope`: one key, or the set as a comma list (empty

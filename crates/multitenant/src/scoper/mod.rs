@@ -251,7 +251,7 @@ impl Scoper {
 
     /// Turns the row-level-security backstop on for every adapter sharing this scoper: each
     /// transaction an adapter opens for a tenant scope starts with
-    /// `SELECT set_config(setting, keys, true)` (that is `SET LOCAL`), and a statement sent
+    /// `SET LOCAL setting = 'keys'`, and a statement sent
     /// outside a transaction runs inside one that does, so the policies `multitenant-citus`
     /// creates (`rls` module) see the tenant even for a statement that bypassed the scoper on
     /// that connection. Unscoped and tenant-less handles set nothing: under a policy they see no
