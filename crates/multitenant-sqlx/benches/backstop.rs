@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let connect = |url: String| {
+        let _runtime = rt.enter();
         PgPoolOptions::new()
             .max_connections(1)
             .connect_lazy(&url)
