@@ -49,7 +49,7 @@ async fn in_transaction(
     Ok(plan)
 }
 
-async fn execute(conn: &mut PgConnection, plan: &Plan) -> Result<(), Error> {
+pub(crate) async fn execute(conn: &mut PgConnection, plan: &Plan) -> Result<(), Error> {
     for step in plan.steps() {
         tracing::debug!(sql = %step.sql, "multitenant-citus");
         sqlx::raw_sql(sqlx::AssertSqlSafe(step.sql.as_str()))

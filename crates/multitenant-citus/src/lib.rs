@@ -62,6 +62,7 @@ mod finding;
 #[cfg(feature = "sea-orm")]
 pub mod migration;
 mod plan;
+pub mod rls;
 mod sql;
 pub mod tenant;
 

@@ -84,7 +84,7 @@ impl Plan {
         self.steps.is_empty()
     }
 
-    fn push(&mut self, sql: String, reason: impl Into<String>) {
+    pub(crate) fn push(&mut self, sql: String, reason: impl Into<String>) {
         self.steps.push(Step {
             sql,
             reason: reason.into(),

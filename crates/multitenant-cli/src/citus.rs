@@ -144,7 +144,7 @@ async fn read(pool: &sqlx::PgPool) -> Result<Catalog, String> {
     Catalog::read(&mut conn).await.map_err(|e| e.to_string())
 }
 
-fn done(result: Result<Plan, Error>, nothing: &str) -> Result<String, String> {
+pub(crate) fn done(result: Result<Plan, Error>, nothing: &str) -> Result<String, String> {
     let plan = result.map_err(|e| e.to_string())?;
     let mut text: String = plan
         .notices()
@@ -165,6 +165,6 @@ fn done(result: Result<Plan, Error>, nothing: &str) -> Result<String, String> {
     Ok(text)
 }
 
-fn write(out: &mut impl Write, text: &str) -> Result<(), String> {
+pub(crate) fn write(out: &mut impl Write, text: &str) -> Result<(), String> {
     out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }

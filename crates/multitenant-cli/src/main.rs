@@ -1,9 +1,11 @@
 //! The `multitenant` command: shows what the library does to a statement, makes a schema
-//! Citus-ready (`multitenant citus`, in the `citus` module) and operates on one tenant
-//! (`multitenant tenant`, in the `tenant` module).
+//! Citus-ready (`multitenant citus`, in the `citus` module), operates on one tenant
+//! (`multitenant tenant`, in the `tenant` module) and manages the row-level-security backstop
+//! (`multitenant rls`, in the `rls` module).
 
 mod citus;
 mod tenant;
+mod rls;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -29,6 +31,8 @@ enum Command {
     Citus(citus::CitusArgs),
     /// Operates on one tenant: stats, export, import, delete, isolate, rebalance.
     Tenant(tenant::TenantArgs),
+    /// The row-level-security backstop's policies: show, apply, remove.
+    Rls(rls::RlsArgs),
 }
 
 #[derive(Args)]
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         },
         Command::Citus(args) => citus::run(args, &mut io::stdout()),
         Command::Tenant(args) => tenant::run(args, &mut io::stdout()),
+        Command::Rls(args) => rls::run(args, &mut io::stdout()),
     }
 }
 

@@ -7,12 +7,15 @@ use either::Either;
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt, TryStreamExt};
-use multitenant::adapter::{ScopeSource, ScopedStatement, Scoping, TenantBind, TenantKeys};
+use multitenant::adapter::{
+    ScopeSource, ScopedStatement, Scoping, TenantBind, TenantKeys, TenantSetting,
+};
 use multitenant::{Scope, Scoper, TenantKey};
 use sqlx::postgres::{PgArguments, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Arguments, AssertSqlSafe, Execute, Executor, PgPool, Postgres, SqlSafeStr, SqlStr};
 
-use crate::{Refused, TenantTransaction};
+use crate::backstop::set_tenant;
+use crate::{Refused, TenantExecutor, TenantTransaction};
 
 /// Any sqlx executor (`&PgPool`, `&mut PgConnection`, `&mut *transaction`) with a tenant scope:
 /// every statement sent through it is scoped. Pass it wherever sqlx takes an executor.
@@ -32,6 +35,8 @@ use crate::{Refused, TenantTransaction};
 pub struct Tenanted<E> {
     inner: E,
     scoping: Scoping,
+    /// The tenant setting is already set for the transaction `inner` is in.
+    settled: bool,
 }
 
 impl<E> Tenanted<E> {
@@ -70,7 +75,26 @@ impl<E> Tenanted<E> {
     /// # let _ = db; }
     /// ```
     pub fn with_scoping(inner: E, scoping: Scoping) -> Self {
-        Tenanted { inner, scoping }
+        Tenanted {
+            inner,
+            scoping,
+            settled: false,
+        }
+    }
+
+    /// The same handle on a transaction that already has the tenant setting set.
+    pub(crate) fn settled(mut self) -> Self {
+        self.settled = true;
+        self
+    }
+
+    /// What to set before a statement: nothing with the backstop off, no tenant, or the setting
+    /// already set for this transaction.
+    fn backstop(&self) -> Result<Option<TenantSetting>, sqlx::Error> {
+        if self.settled {
+            return Ok(None);
+        }
+        self.scoping.tenant_setting().map_err(Refused::into_sqlx)
     }
 
     /// The scope the next statement runs under (`None`: no tenant).
@@ -91,13 +115,15 @@ impl<E: Clone> Clone for Tenanted<E> {
         Tenanted {
             inner: self.inner.clone(),
             scoping: self.scoping.clone(),
+            settled: self.settled,
         }
     }
 }
 
 impl Tenanted<&PgPool> {
     /// Begins a transaction whose statements all run under this handle's scope (an ambient
-    /// scope is fixed now).
+    /// scope is fixed now). With the row-level-security backstop on, the tenant setting is set
+    /// right after `BEGIN`.
     ///
     /// ```no_run
     /// # async fn f(db: multitenant_sqlx::TenantPool) -> Result<(), sqlx::Error> {
@@ -108,10 +134,12 @@ impl Tenanted<&PgPool> {
     /// ```
     pub async fn begin(&self) -> Result<TenantTransaction, sqlx::Error> {
         let scoping = self.scoping.pinned();
-        Ok(TenantTransaction {
-            tx: self.inner.begin().await?,
-            scoping,
-        })
+        let set = scoping.tenant_setting().map_err(Refused::into_sqlx)?;
+        let mut tx = self.inner.begin().await?;
+        if let Some(set) = set {
+            set_tenant(&mut tx, &set).await?;
+        }
+        Ok(TenantTransaction { tx, scoping })
     }
 }
 
@@ -197,7 +225,7 @@ fn recognise(e: sqlx::Error, scoped: &ScopedStatement) -> sqlx::Error {
 
 impl<'c, E> Executor<'c> for Tenanted<E>
 where
-    E: Executor<'c, Database = Postgres>,
+    E: TenantExecutor<'c>,
 {
     type Database = Postgres;
 
@@ -209,12 +237,13 @@ where
         'c: 'e,
         Q: 'q + Execute<'q, Postgres>,
     {
-        match scope_query(&self.scoping, query) {
-            Ok((query, scoped)) => self
-                .inner
-                .fetch_many(query)
-                .map_err(move |e| recognise(e, &scoped))
-                .boxed(),
+        match scope_query(&self.scoping, query).and_then(|q| Ok((q, self.backstop()?))) {
+            Ok(((query, scoped), set)) => match set {
+                None => self.inner.fetch_many(query),
+                Some(set) => self.inner.fetch_many_set(set, query),
+            }
+            .map_err(move |e| recognise(e, &scoped))
+            .boxed(),
             Err(e) => futures_util::stream::once(async move { Err(e) }).boxed(),
         }
     }
@@ -227,9 +256,12 @@ where
         'c: 'e,
         Q: 'q + Execute<'q, Postgres>,
     {
-        match scope_query(&self.scoping, query) {
-            Ok((query, scoped)) => {
-                let fut = self.inner.fetch_optional(query);
+        match scope_query(&self.scoping, query).and_then(|q| Ok((q, self.backstop()?))) {
+            Ok(((query, scoped), set)) => {
+                let fut = match set {
+                    None => self.inner.fetch_optional(query),
+                    Some(set) => self.inner.fetch_optional_set(set, query),
+                };
                 async move { fut.await.map_err(|e| recognise(e, &scoped)) }.boxed()
             }
             Err(e) => async move { Err(e) }.boxed(),

@@ -40,11 +40,13 @@
 //! # Ok(()) }
 //! ```
 
+mod backstop;
 mod error;
 mod executor;
 mod introspect;
 mod pool;
 
+pub use backstop::TenantExecutor;
 pub use error::{Error, Refused, scope_error};
 pub use executor::Tenanted;
 pub use introspect::introspect;

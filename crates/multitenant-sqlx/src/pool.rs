@@ -143,7 +143,20 @@ impl TenantTransaction {
     /// # let _ = n; Ok(()) }
     /// ```
     pub fn executor(&mut self) -> Tenanted<&mut PgConnection> {
-        Tenanted::with_scoping(&mut *self.tx, self.scoping.clone())
+        Tenanted::with_scoping(&mut *self.tx, self.scoping.clone()).settled()
+    }
+
+    /// The transaction's connection itself: statements sent on it are not scoped, though with
+    /// the row-level-security backstop on, the tenant setting set at `BEGIN` still applies to
+    /// them.
+    ///
+    /// ```no_run
+    /// # async fn f(mut tx: multitenant_sqlx::TenantTransaction) -> Result<(), sqlx::Error> {
+    /// sqlx::query("SET LOCAL statement_timeout = '5s'").execute(tx.connection()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connection(&mut self) -> &mut PgConnection {
+        &mut self.tx
     }
 
     /// The scope the transaction runs under (`None`: no tenant).

@@ -276,3 +276,77 @@ INSERT INTO project_managers SELECT a, p, p, 1 + p % 2 FROM generate_series(1, 3
 INSERT INTO tasks SELECT a, t, 1 + t % 3, 'task ' || t || ' of ' || a, t % 2 = 0
     FROM generate_series(1, 3) a, generate_series(1, 6) t;
 ";
+
+/// A role of its own for one test, the way an application should connect: it can log in, and
+/// is neither a superuser nor allowed to bypass row-level security, so the policies apply to
+/// it. Roles belong to the whole server (cluster), hence the unique name; dropped with this
+/// value, together with the privileges it was granted.
+#[derive(Debug)]
+pub struct AppRole {
+    /// The role's name, usable unquoted in SQL.
+    pub name: String,
+    database_url: String,
+}
+
+impl AppRole {
+    /// Creates the role on the server of `database_url` and grants it the use of every table
+    /// and sequence in `schema` there (create the tables first).
+    ///
+    /// # Panics
+    ///
+    /// When the server cannot be reached or refuses a statement.
+    ///
+    /// ```no_run
+    /// # async fn f(db: multitenant_test_support::TestDatabase) {
+    /// let role = multitenant_test_support::AppRole::create(&db.url, "public").await;
+    /// let pool = sqlx::PgPool::connect(&role.url(&db.url)).await.unwrap();
+    /// # let _ = pool; }
+    /// ```
+    pub async fn create(database_url: &str, schema: &str) -> AppRole {
+        let role = AppRole {
+            name: unique_name("mt_app"),
+            database_url: database_url.to_owned(),
+        };
+        let r = &role.name;
+        let sql = format!(
+            "CREATE ROLE {r} LOGIN NOSUPERUSER NOBYPASSRLS;
+             GRANT USAGE ON SCHEMA {schema} TO {r};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {r};
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {r};"
+        );
+        let mut admin = PgConnection::connect(database_url)
+            .await
+            .expect("connect to the test database");
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("create the test role");
+        admin.close().await.ok();
+        role
+    }
+
+    /// `url` with this role as its user.
+    ///
+    /// ```no_run
+    /// # fn f(role: multitenant_test_support::AppRole) {
+    /// let url = role.url("postgres://postgres@127.0.0.1:5432/app");
+    /// assert!(url.starts_with("postgres://mt_app_"));
+    /// # }
+    /// ```
+    pub fn url(&self, url: &str) -> String {
+        let mut url = parse(url);
+        url.set_username(&self.name)
+            .unwrap_or_else(|()| panic!("{url} cannot take a user"));
+        url.into()
+    }
+}
+
+impl Drop for AppRole {
+    fn drop(&mut self) {
+        let r = &self.name;
+        clean_up(
+            &self.database_url,
+            &format!("DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}"),
+        );
+    }
+}

@@ -34,7 +34,71 @@
 use std::sync::Arc;
 
 use crate::error::{CROSS_TENANT_MARKER, CROSS_TENANT_SQLSTATE};
-use crate::{Error, Scope, Scoper, TenantKey};
+use crate::{Error, Scope, Scoper, Setting, TenantKey};
+
+/// The row-level-security setting for one scope: what an adapter sets at the start of each
+/// transaction it opens, with [`TenantSetting::statement`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use multitenant::adapter::{ScopeSource, Scoping};
+/// use multitenant::{Schema, Scope, Scoper, Setting};
+///
+/// let scoper = Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::default());
+/// let s = Scoping::new(Arc::new(scoper), ScopeSource::Fixed(Scope::many([3_i64, 4])));
+/// let set = s.tenant_setting().unwrap().unwrap();
+/// assert_eq!((set.name(), set.value()), ("multitenant.tenant", "3,4"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantSetting {
+    name: Setting,
+    value: String,
+}
+
+impl TenantSetting {
+    /// The setting's name.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use multitenant::adapter::{ScopeSource, Scoping};
+    /// # use multitenant::{Schema, Scope, Scoper, Setting};
+    /// # let scoper = Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::new("app.t").unwrap());
+    /// let set = Scoping::new(Arc::new(scoper), ScopeSource::Fixed(Scope::one(1_i64))).tenant_setting().unwrap().unwrap();
+    /// assert_eq!(set.name(), "app.t");
+    /// ```
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    /// The statement that sets it until the transaction ends: `SET LOCAL name = 'value'`, sent
+    /// as a simple query (see [`Setting::set_local`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use multitenant::adapter::{ScopeSource, Scoping};
+    /// # use multitenant::{Schema, Scope, Scoper, Setting};
+    /// # let scoper = Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::default());
+    /// let set = Scoping::new(Arc::new(scoper), ScopeSource::Fixed(Scope::one(9_i64))).tenant_setting().unwrap().unwrap();
+    /// assert_eq!(set.statement(), "SET LOCAL multitenant.tenant = '9'");
+    /// ```
+    pub fn statement(&self) -> String {
+        self.name.set_local(&self.value)
+    }
+
+    /// The value: one key, or the keys separated by commas.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use multitenant::adapter::{ScopeSource, Scoping};
+    /// # use multitenant::{Schema, Scope, Scoper, Setting};
+    /// # let scoper = Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::default());
+    /// let set = Scoping::new(Arc::new(scoper), ScopeSource::Fixed(Scope::one("acme"))).tenant_setting().unwrap().unwrap();
+    /// assert_eq!(set.value(), "acme");
+    /// ```
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
 
 pub use crate::scoper::{Scoped, TenantBind, TenantKeys};
 
@@ -197,6 +261,43 @@ impl Scoping {
     /// ```
     pub fn scope(&self) -> Option<Scope> {
         self.source.current()
+    }
+
+    /// Whether the row-level-security backstop is on ([`Scoper::with_row_level_security`]).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let scoper = Arc::new(multitenant::Scoper::new(multitenant::Schema::builder().build().unwrap()));
+    /// use multitenant::adapter::{ScopeSource, Scoping};
+    /// assert!(!Scoping::new(scoper, ScopeSource::Ambient).row_level_security());
+    /// ```
+    pub fn row_level_security(&self) -> bool {
+        self.scoper.row_level_security().is_some()
+    }
+
+    /// What to set at the start of a transaction for the current scope: `None` when the
+    /// backstop is off, with no tenant, or unscoped (then nothing is set, and a policy shows no
+    /// tenant rows to a role subject to it). Read it once per transaction, when it begins.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use multitenant::adapter::{ScopeSource, Scoping};
+    /// use multitenant::{Schema, Scope, Scoper, Setting};
+    ///
+    /// let scoper = Arc::new(Scoper::new(Schema::builder().build().unwrap()).with_row_level_security(Setting::default()));
+    /// let one = Scoping::new(scoper.clone(), ScopeSource::Fixed(Scope::one(7_i64)));
+    /// assert_eq!(one.tenant_setting().unwrap().unwrap().value(), "7");
+    /// assert_eq!(one.with_source(ScopeSource::NoTenant).tenant_setting().unwrap(), None);
+    /// assert_eq!(one.with_source(Scope::Unscoped.into()).tenant_setting().unwrap(), None);
+    /// ```
+    pub fn tenant_setting(&self) -> Result<Option<TenantSetting>, Error> {
+        let (Some(name), Some(scope)) = (self.scoper.row_level_security(), self.scope()) else {
+            return Ok(None);
+        };
+        Ok(name.value(&scope)?.map(|value| TenantSetting {
+            name: name.clone(),
+            value,
+        }))
     }
 
     /// Scopes a statement sent with bind values: `given` is how many the caller binds. The

@@ -105,6 +105,37 @@ pub enum Error {
         highest: usize,
     },
 
+    /// A row-level-security setting name that is not a dotted name of identifiers.
+    ///
+    /// ```
+    /// let err = multitenant::Setting::new("tenant").unwrap_err();
+    /// assert_eq!(err.sqlstate(), "42602");
+    /// ```
+    #[error(
+        "`{name}` is not a setting name the row-level-security backstop can use: give a dotted \
+         name of identifiers, like `multitenant.tenant`"
+    )]
+    InvalidSetting {
+        /// The name given.
+        name: String,
+    },
+
+    /// A text tenant key that cannot be stored in the row-level-security setting, where keys are
+    /// separated by commas.
+    ///
+    /// ```
+    /// let err = multitenant::Setting::default().value(&multitenant::Scope::one("a,b")).unwrap_err();
+    /// assert_eq!(err.sqlstate(), "22023");
+    /// ```
+    #[error(
+        "tenant key `{value}` contains a comma and cannot be stored in the row-level-security \
+         setting: use tenant keys without commas with the backstop on"
+    )]
+    KeyNotSettable {
+        /// The key.
+        value: String,
+    },
+
     /// A schema definition is invalid; the [`SchemaError`](crate::SchemaError) says why (boxed,
     /// so that every `Result` carrying an [`Error`] stays small).
     #[error("invalid schema: {0}")]
@@ -133,6 +164,8 @@ impl Error {
             Error::InvalidTenantKey { .. } => "22P02",
             Error::ParameterMismatch { .. } => "42P02",
             Error::InvalidSchema { .. } => "42P17",
+            Error::InvalidSetting { .. } => "42602",
+            Error::KeyNotSettable { .. } => "22023",
         }
     }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod adapter;
+mod backstop;
 mod context;
 mod error;
 mod key;
@@ -8,6 +9,7 @@ pub mod resolve;
 mod schema;
 mod scoper;
 
+pub use backstop::Setting;
 pub use context::{Scope, current, current_tenant, scope, scope_many, spawn, unscoped, with_scope};
 pub use error::Error;
 pub use key::{KeyKind, TenantKey};

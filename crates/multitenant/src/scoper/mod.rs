@@ -11,7 +11,7 @@ use quick_cache::sync::Cache;
 
 use uuid::Uuid;
 
-use crate::{Error, KeyKind, Schema, Scope, TenantKey};
+use crate::{Error, KeyKind, Schema, Scope, Setting, TenantKey};
 
 pub(crate) use rewrite::Mode;
 
@@ -35,12 +35,14 @@ pub struct Scoper {
     single: Cache<String, Arc<Rewrite>>,
     many: Cache<String, Arc<Rewrite>>,
     unscoped: Cache<String, Arc<Rewrite>>,
+    row_level_security: Option<Setting>,
 }
 
 impl std::fmt::Debug for Scoper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scoper")
             .field("schema", &self.schema)
+            .field("row_level_security", &self.row_level_security)
             .finish_non_exhaustive()
     }
 }
@@ -243,7 +245,38 @@ impl Scoper {
             single: Cache::new(capacity),
             many: Cache::new(capacity),
             unscoped: Cache::new(capacity),
+            row_level_security: None,
         }
+    }
+
+    /// Turns the row-level-security backstop on for every adapter sharing this scoper: each
+    /// transaction an adapter opens for a tenant scope starts with
+    /// `SET LOCAL setting = 'keys'`, and a statement sent
+    /// outside a transaction runs inside one that does, so the policies `multitenant-citus`
+    /// creates (`rls` module) see the tenant even for a statement that bypassed the scoper on
+    /// that connection. Unscoped and tenant-less handles set nothing: under a policy they see no
+    /// rows of tenant tables unless their role bypasses row-level security.
+    ///
+    /// ```
+    /// use multitenant::{Schema, Scoper, Setting};
+    ///
+    /// let scoper = Scoper::new(Schema::builder().build().unwrap())
+    ///     .with_row_level_security(Setting::default());
+    /// assert_eq!(scoper.row_level_security().map(Setting::as_str), Some("multitenant.tenant"));
+    /// ```
+    pub fn with_row_level_security(mut self, setting: Setting) -> Self {
+        self.row_level_security = Some(setting);
+        self
+    }
+
+    /// The setting the backstop stores the tenants in, when it is on.
+    ///
+    /// ```
+    /// let scoper = multitenant::Scoper::new(multitenant::Schema::builder().build().unwrap());
+    /// assert!(scoper.row_level_security().is_none()); // off unless turned on
+    /// ```
+    pub fn row_level_security(&self) -> Option<&Setting> {
+        self.row_level_security.as_ref()
     }
 
     /// The schema this scoper enforces.
