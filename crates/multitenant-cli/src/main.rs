@@ -4,8 +4,8 @@
 //! (`multitenant rls`, in the `rls` module).
 
 mod citus;
-mod tenant;
 mod rls;
+mod tenant;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;

@@ -91,7 +91,11 @@ impl Answers {
 
     /// The responses with a status of 500 or more that the test did not [`Answers::expect`].
     pub fn server_errors(&self) -> Vec<(String, String, u16)> {
-        let expected = self.1.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let expected = self
+            .1
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let answers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         answers
             .iter()
