@@ -78,6 +78,29 @@ fn placeholders_outside_one_to_65535_are_refused() {
 }
 
 #[test]
+fn casts_take_only_constant_type_modifiers() {
+    assert_eq!(
+        scoped(
+            "SELECT name::varchar(20), 1.5::numeric(10, 2) FROM tasks",
+            1
+        ),
+        "SELECT name::varchar(20), (1.5)::numeric(10, 2) FROM tasks WHERE tasks.account_id = $1"
+    );
+    // The grammar takes any expression as a modifier; PostgreSQL then refuses it, and the
+    // deparser drops some (`$1::unnest()`): refused here, never rewritten.
+    for sql in [
+        "SELECT * FROM tasks WHERE tasks.account_id = unnest(ARRAY[1, 2]) $1",
+        "SELECT 1::numeric((SELECT account_id FROM tasks LIMIT 1))",
+    ] {
+        let error = refused(sql).to_string();
+        assert!(
+            error.contains("a type modifier that is not a constant"),
+            "{sql}: {error}"
+        );
+    }
+}
+
+#[test]
 fn predicate_uses_the_alias_and_the_tables_own_column() {
     assert_eq!(
         scoped("SELECT n.body FROM notes AS n", 1),

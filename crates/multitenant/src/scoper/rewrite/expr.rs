@@ -59,7 +59,12 @@ impl Rewriter<'_> {
                 }
                 Ok(())
             }
-            NodeEnum::TypeCast(t) => self.opt_expr(&mut t.arg),
+            NodeEnum::TypeCast(t) => {
+                if let Some(type_name) = t.type_name.as_ref() {
+                    policy::admit_type_modifiers(&type_name.typmods)?;
+                }
+                self.opt_expr(&mut t.arg)
+            }
             NodeEnum::SubLink(s) => {
                 self.opt_expr(&mut s.testexpr)?;
                 match s.subselect.as_deref_mut() {

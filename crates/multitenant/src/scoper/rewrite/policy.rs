@@ -138,6 +138,23 @@ pub(super) fn admit_placeholder(number: i32) -> Res {
     Ok(())
 }
 
+/// Admits a cast's type modifiers when each is a constant or a name, the only modifiers
+/// PostgreSQL accepts (`numeric(10, 2)`); the grammar takes any expression there, and the
+/// deparser does not print every one back.
+pub(super) fn admit_type_modifiers(typmods: &[Node]) -> Res {
+    let simple = typmods.iter().all(|m| {
+        matches!(
+            m.node,
+            Some(NodeEnum::AConst(_)) | Some(NodeEnum::ColumnRef(_))
+        )
+    });
+    if simple {
+        Ok(())
+    } else {
+        Err(Refusal::TypeModifier.error())
+    }
+}
+
 /// The refusal of a node type the walk does not know.
 pub(super) fn unknown(n: &NodeEnum) -> Error {
     Refusal::Unknown(n).error()
@@ -189,6 +206,8 @@ pub(super) enum Refusal<'a> {
     FillUnderMany,
     /// A tenant column value (named `table.column`) too complex to check.
     ComputedTenantValue(&'a str),
+    /// A type modifier that is neither a constant nor a name.
+    TypeModifier,
     /// A placeholder below `$1` or beyond PostgreSQL's limit.
     PlaceholderOutOfRange(i32),
     /// The input contains the text reserved for the tenant parameter.
@@ -290,6 +309,10 @@ impl Refusal<'_> {
             Refusal::ComputedTenantValue(table_col) => (
                 format!("a computed value for tenant column `{table_col}`"),
                 "bind the tenant value as a parameter or leave the column out",
+            ),
+            Refusal::TypeModifier => (
+                "a type modifier that is not a constant".to_owned(),
+                "PostgreSQL accepts only constants and names as type modifiers: numeric(10, 2)",
             ),
             Refusal::PlaceholderOutOfRange(number) => (
                 format!("placeholder ${number}"),

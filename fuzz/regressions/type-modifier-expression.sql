@@ -1,0 +1,1 @@
+SELECT * FROM tasks WHERE tasks . account_id = unnest(ARRAY[1, 2]) $1
