@@ -3,20 +3,16 @@
 
 use std::process::{Command, Output};
 
+use multitenant_test_support::{TestDatabase, server_url};
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_multitenant"))
 }
 
-fn server_url() -> String {
-    let admin = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    admin.rsplit_once('/').unwrap().0.to_owned()
-}
-
-/// Runs `sql` with psql and returns its unaligned output.
-fn psql(db: &str, sql: &str) -> String {
+/// Runs `sql` with psql on the database at `url` and returns its unaligned output.
+fn psql(url: &str, sql: &str) -> String {
     let out = Command::new("psql")
-        .args([&format!("{}/{db}", server_url()), "-qAtc", sql])
+        .args([url, "-qAtc", sql])
         .output()
         .unwrap();
     assert!(out.status.success(), "{sql}");
@@ -53,11 +49,12 @@ fn show_prints_the_policies_of_the_schema_file() {
 
 #[test]
 fn apply_and_remove_on_an_introspected_schema() {
-    let name = format!("mt_cli_rls_{}", std::process::id());
-    psql("postgres", &format!("CREATE DATABASE {name}"));
-    let url = format!("{}/{name}", server_url());
+    // Dropped with `db`, also when the test fails.
+    let db = TestDatabase::reserve("mt_cli_rls");
+    psql(&server_url(), &format!("CREATE DATABASE {}", db.name));
+    let url = db.url.clone();
     psql(
-        &name,
+        &url,
         "CREATE TABLE account (id bigint PRIMARY KEY);
          CREATE TABLE tasks (account_id bigint NOT NULL, id bigint, PRIMARY KEY (account_id, id));",
     );
@@ -66,12 +63,11 @@ fn apply_and_remove_on_an_introspected_schema() {
                    FROM pg_class WHERE relrowsecurity";
 
     let apply = rls(&["apply", "--database-url", &url, "--force"]);
-    let after_apply = (psql(&name, policies), psql(&name, forced));
+    let after_apply = (psql(&url, policies), psql(&url, forced));
     let again = rls(&["apply", "--database-url", &url]);
-    let after_again = (psql(&name, policies), psql(&name, forced));
+    let after_again = (psql(&url, policies), psql(&url, forced));
     let remove = rls(&["remove", "--database-url", &url]);
-    let after_remove = (psql(&name, policies), psql(&name, forced));
-    psql("postgres", &format!("DROP DATABASE {name} WITH (FORCE)"));
+    let after_remove = (psql(&url, policies), psql(&url, forced));
 
     assert!(apply.status.success(), "{}", text(&apply.stderr));
     assert!(text(&apply.stdout).ends_with("applied 8 statement(s) in one transaction\n"));
