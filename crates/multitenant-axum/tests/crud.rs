@@ -186,6 +186,26 @@ async fn every_operation_stays_in_its_tenant() {
         // Another tenant's name matches nothing.
         let (_, other) = call(req(M::GET, "/api/projects?name=p2%20of%201", 2)).await;
         assert_eq!(other["total"], 0);
+        // The total counts every matching row, whatever the page: the last page, and a page
+        // past the end (no row to carry it).
+        let (_, last) = call(req(M::GET, "/api/projects?limit=2&offset=2", tenant)).await;
+        assert_eq!(
+            (
+                last["total"].as_u64(),
+                last["items"].as_array().map(Vec::len)
+            ),
+            (Some(3), Some(1))
+        );
+        let (_, past) = call(req(M::GET, "/api/projects?offset=10", tenant)).await;
+        assert_eq!(
+            (
+                past["total"].as_u64(),
+                past["items"].as_array().map(Vec::len)
+            ),
+            (Some(3), Some(0))
+        );
+        let (_, none) = call(req(M::GET, "/api/projects?name=nothing&offset=1", tenant)).await;
+        assert_eq!(none["total"], 0);
     }
     let (status, _) = call(req(M::GET, "/api/projects?nope=1", 1)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -115,6 +115,58 @@ pub async fn user_of_token(db: &TenantDatabase, token: &str) -> Result<Option<i6
         .map(|t| t.user_id))
 }
 
+/// Who sent a tenant request and for which account: what [`caller`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The authenticated user.
+    pub user: i64,
+    /// The account the request is for: the one named, if the user owns it; without a name, the
+    /// user's first (oldest) account. `None` when the user owns none (or not the one named).
+    pub account: Option<i64>,
+}
+
+/// The user of `token` (if it is valid) and the account of the request, in one statement: the
+/// `named` account if the user owns it, otherwise the user's first account. `None` for a token
+/// that is not valid.
+///
+/// ```no_run
+/// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), projects::Error> {
+/// if let Some(caller) = projects::auth::caller(&db, "token", Some(7)).await? {
+///     println!("user {} owns account 7: {}", caller.user, caller.account == Some(7));
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn caller(
+    db: &TenantDatabase,
+    token: &str,
+    named: Option<i64>,
+) -> Result<Option<Caller>, Error> {
+    let hash = token_hash(token).into();
+    let stmt = match named {
+        None => Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT t.user_id, (SELECT o.account_id FROM account_owners o \
+             WHERE o.user_id = t.user_id ORDER BY o.account_id LIMIT 1) AS account_id \
+             FROM api_tokens t WHERE t.token_hash = $1 AND t.expires_at > now()",
+            [hash],
+        ),
+        Some(account) => Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT t.user_id, (SELECT o.account_id FROM account_owners o \
+             WHERE o.user_id = t.user_id AND o.account_id = $2) AS account_id \
+             FROM api_tokens t WHERE t.token_hash = $1 AND t.expires_at > now()",
+            [hash, account.into()],
+        ),
+    };
+    let Some(row) = db.ambient().query_one_raw(stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        user: row.try_get("", "user_id")?,
+        account: row.try_get("", "account_id")?,
+    }))
+}
+
 /// Revokes `token`: it authenticates no request any more. Returns whether it was valid.
 ///
 /// ```no_run
@@ -159,13 +211,22 @@ pub async fn authenticate(db: &TenantDatabase, headers: &http::HeaderMap) -> Res
     let token = bearer_token(headers)?;
     match user_of_token(db, token).await {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => Err(ApiError::unauthorized(
-            "invalid_token",
-            "the bearer token is not valid: it has expired, was revoked, or was never issued; \
-             get a new one from POST /api/token",
-        )),
+        Ok(None) => Err(invalid_token()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// 401 `invalid_token`: the bearer token has expired, was revoked or was never issued.
+///
+/// ```
+/// assert_eq!(projects::auth::invalid_token().status().as_u16(), 401);
+/// ```
+pub fn invalid_token() -> ApiError {
+    ApiError::unauthorized(
+        "invalid_token",
+        "the bearer token is not valid: it has expired, was revoked, or was never issued; \
+         get a new one from POST /api/token",
+    )
 }
 
 /// The token of `Authorization: Bearer <token>`: 401 `unauthenticated` without one.

@@ -12,9 +12,10 @@ use axum::extract::{Path, Query};
 use http::{HeaderMap, StatusCode};
 use multitenant::TenantKey;
 use multitenant_sea_orm::TenantConnection;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, FromQueryResult, IntoActiveModel, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::Value;
 
@@ -26,7 +27,11 @@ use super::params::{ListQuery, parse_value};
 use super::{Config, CrudEntity};
 use crate::{ApiError, Page, TenantConn};
 
-/// `GET /`: a page of the tenant's rows.
+/// The column the list's statement adds for the total; no entity column is named like it.
+const TOTAL_ALIAS: &str = "mt_crud_total";
+
+/// `GET /`: a page of the tenant's rows and how many there are in all, from one statement
+/// (a second, a count, only for a page past the end).
 pub(super) async fn list<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
@@ -43,16 +48,29 @@ pub(super) async fn list<E: CrudEntity>(
     for (col, value) in filters {
         query = query.filter(col.eq(value));
     }
-    let total = query.clone().count(&conn).await?;
+    let count = query.clone();
     if let Some((col, direction)) = order {
         query = query.order_by(col, direction);
     }
-    let items = query
+    // The page and the total in one statement: the window counts every row that matches, before
+    // LIMIT and OFFSET apply.
+    let page = query
         .order_by(cfg.id, Order::Asc)
+        .expr_as(Expr::cust("count(*) OVER ()"), TOTAL_ALIAS)
         .limit(limit)
         .offset(offset)
-        .all(&conn)
-        .await?;
+        .build(conn.get_database_backend());
+    let rows = conn.query_all_raw(page).await?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL_ALIAS)?).unwrap_or(0),
+        // An empty page past the end says nothing about the rows before it.
+        None if offset > 0 => count.count(&conn).await?,
+        None => 0,
+    };
+    let items = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(Page { items, total }))
 }
 

@@ -7,7 +7,7 @@ use multitenant_axum::resolve::{FromFn, from_fn, tenant_header};
 use multitenant_sea_orm::TenantDatabase;
 
 use super::ACCOUNT_HEADER;
-use crate::{auth, ownership};
+use crate::auth;
 
 /// The tenant resolver of the app's tenant routes: 401 without a valid token, 400 for an
 /// `X-Account-Id` that is no integer or given twice, 403 for an account the caller does not own; no tenant
@@ -23,23 +23,36 @@ pub fn account_of_request(db: TenantDatabase) -> FromFn {
     from_fn(move |parts: http::request::Parts| {
         let db = db.clone();
         async move {
-            let user = auth::authenticate(&db, &parts.headers).await?;
+            let token = auth::bearer_token(&parts.headers)?;
             let header = http::HeaderName::from_static(ACCOUNT_HEADER);
-            let Some(named) = tenant_header(&parts.headers, &header)? else {
-                let first = ownership::first_account(&db, user).await?;
-                return Ok(first.map(TenantKey::Int));
+            // Read now, judged after the token: a request without a valid token is 401,
+            // whatever its header says.
+            let named = tenant_header(&parts.headers, &header).and_then(|named| {
+                named
+                    .map(|named| {
+                        named
+                            .to_str()
+                            .ok()
+                            .and_then(|s| s.trim().parse::<i64>().ok())
+                            .ok_or_else(|| {
+                                ApiError::bad_request(
+                                    "invalid_account",
+                                    "X-Account-Id must be an account id (an integer)",
+                                )
+                            })
+                    })
+                    .transpose()
+            });
+            // The token, its user and the account in one statement.
+            let asked = named.as_ref().ok().copied().flatten();
+            let caller = auth::caller(&db, token, asked)
+                .await?
+                .ok_or_else(auth::invalid_token)?;
+            let named = named?;
+            let Some(id) = named else {
+                return Ok(caller.account.map(TenantKey::Int));
             };
-            let id: i64 = named
-                .to_str()
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_account",
-                        "X-Account-Id must be an account id (an integer)",
-                    )
-                })?;
-            if !ownership::owns(&db, user, id).await? {
+            if caller.account != Some(id) {
                 return Err(ApiError::forbidden(
                     "not_your_account",
                     format!("you do not own account {id}"),
