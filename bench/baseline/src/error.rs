@@ -154,6 +154,16 @@ impl From<QueryRejection> for ApiError {
 
 impl From<BytesRejection> for ApiError {
     fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!(
+                    "the request body is larger than the limit of {} bytes",
+                    crate::BODY_LIMIT
+                ),
+            );
+        }
         ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
     }
 }

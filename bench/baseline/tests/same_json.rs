@@ -159,6 +159,7 @@ async fn refused_writes_are_answered_as_the_app_answers_them() {
         post(json!({"project_id": project, "name": ""})),
         post(json!({"project_id": project, "name": "nul\u{0}"})),
         post(json!([1, 2])),
+        post(json!({"project_id": project, "name": "x".repeat(70_000)})),
         Request::post_raw("/api/tasks", "application/json", "{\"name\": ").token(&a.token),
         Request::post_raw("/api/tasks", "text/plain", "{}").token(&a.token),
         Request::post("/api/projects", &json!({})).token(&a.token),
