@@ -262,20 +262,20 @@ async fn creates_answer_the_same_row_in_the_callers_account() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_baseline_takes_up_to_500_rows_a_page() {
+async fn the_baseline_takes_up_to_1000_rows_a_page() {
     let servers = Servers::start(Some(bench_baseline::DEFAULT_MAX_LIMIT)).await;
     let (a, _) = servers.tenant("dora", 1).await;
     let ok = servers
-        .baseline(&Request::get("/api/tasks?limit=500").token(&a.token))
+        .baseline(&Request::get("/api/tasks?limit=1000").token(&a.token))
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.body, r#"{"items":[],"total":0}"#);
     let refused = servers
-        .baseline(&Request::get("/api/tasks?limit=501").token(&a.token))
+        .baseline(&Request::get("/api/tasks?limit=1001").token(&a.token))
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         refused.body,
-        r#"{"error":{"code":"invalid_limit","message":"limit must be 1..=500"}}"#
+        r#"{"error":{"code":"invalid_limit","message":"limit must be 1..=1000"}}"#
     );
 }

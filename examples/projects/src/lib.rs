@@ -116,8 +116,16 @@ pub async fn ensure_database(url: &str) -> Result<bool, Error> {
 /// # let _ = db; Ok(()) }
 /// ```
 pub async fn connect(url: &str) -> Result<TenantDatabase, Error> {
-    Ok(TenantDatabase::connect(url, entities::schema()).await?)
+    let mut options = sea_orm::ConnectOptions::new(url);
+    // A connection in steady use is not pinged each time it is taken from the pool (a round
+    // trip per statement); one idle for a while is. A connection that broke meanwhile fails its
+    // statement (503) and is discarded when it goes back.
+    options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+    Ok(TenantDatabase::connect(options, entities::schema()).await?)
 }
+
+/// How long a pooled connection may sit idle before it is pinged when taken from the pool.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Applies the pending migrations ([`migration::Migrator`]) on the bare connection.
 ///
