@@ -56,11 +56,12 @@ struct Target<'a> {
 }
 
 /// Runs the whole benchmark; returns whether every run passed its checks.
-pub(crate) async fn run(args: Args) -> Result<bool> {
+pub(crate) async fn run(mut args: Args) -> Result<bool> {
     let root = args
         .root
         .canonicalize()
         .with_context(|| format!("project root {}", args.root.display()))?;
+    args.root.clone_from(&root);
     let data = DataSet {
         tenants: args.tenants,
         scale: args.data_scale,
@@ -126,8 +127,7 @@ impl Bench {
     async fn prepare_app_db(&mut self, admin: &Db) -> Result<()> {
         let app = self.bin.join("projects");
         if app.exists() {
-            let (mut srv, _) = self.start_rust(&app, APP_ADDR, "app-migrate").await?;
-            let _ = &mut srv;
+            let (srv, _) = self.start_rust(&app, APP_ADDR, "app-migrate").await?;
             srv.stop().await?;
         } else if !admin.database_exists(APP_DB).await? {
             bail!(
@@ -290,9 +290,12 @@ impl Bench {
             .trim()
             .parse()
             .context("gunicorn's pid file")?;
+        let mut stop = script("stop.sh");
+        let out = std::fs::OpenOptions::new().append(true).open(&setup_log)?;
+        stop.stdout(out.try_clone()?).stderr(out);
         let srv = Server::Scripted {
             pid,
-            stop: Box::new(script("stop.sh")),
+            stop: Box::new(stop),
         };
         let result = async {
             let db = Db::connect(&self.args.pg_server, DJANGO_DB).await?;
