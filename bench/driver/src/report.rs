@@ -77,6 +77,20 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
+/// `rows` grouped by scenario, then connection mode, each group in the order its first row
+/// came, systems in the order they ran.
+fn grouped(rows: &[Row]) -> Vec<&Row> {
+    let first = |f: &dyn Fn(&Row) -> bool| rows.iter().position(f).unwrap_or(0);
+    let mut out: Vec<&Row> = rows.iter().collect();
+    out.sort_by_key(|r| {
+        (
+            first(&|o: &Row| o.scenario == r.scenario),
+            first(&|o: &Row| o.connection == r.connection),
+        )
+    });
+    out
+}
+
 /// The table: rows in the order given, each app row with its throughput relative to the
 /// baseline, the limit and Django in the same scenario and connection mode.
 pub(crate) fn table(rows: &[Row], with_rss: bool) -> String {
@@ -103,7 +117,7 @@ pub(crate) fn table(rows: &[Row], with_rss: bool) -> String {
         head.push("peak RSS MiB");
     }
     let mut cells: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
-    for r in rows {
+    for r in grouped(rows) {
         let (b, l, d) = if r.system == "app" {
             let app = Some(r.rps);
             (
@@ -212,6 +226,17 @@ mod tests {
                 .unwrap()
                 .contains("peak RSS MiB")
         );
+    }
+
+    #[test]
+    fn the_table_groups_rows_by_scenario_and_connection() {
+        let mut close = row("app", 1.0);
+        close.connection = "close".into();
+        let mut mixed = row("app", 2.0);
+        mixed.scenario = "mixed".into();
+        let rows = [row("app", 3.0), close, mixed, row("limit", 4.0)];
+        let order: Vec<f64> = grouped(&rows).iter().map(|r| r.rps).collect();
+        assert_eq!(order, [3.0, 4.0, 1.0, 2.0]);
     }
 
     #[test]
