@@ -154,17 +154,18 @@ impl DataSet {
                 "INSERT INTO mt_bench_dataset (tenants, data_scale) VALUES ({n}, {})",
                 self.scale
             ),
-            "ANALYZE".to_owned(),
+            "VACUUM ANALYZE".to_owned(),
         ]
     }
 
-    /// The statements that remove the tasks a run created and reset the id sequence, so the
-    /// next run starts from the seeded data set.
-    pub(crate) fn reset_tasks_sql(&self) -> [String; 2] {
+    /// The statements that remove the tasks a run created, reset the id sequence and vacuum
+    /// the table, so the next run starts from the seeded data set (each outside a transaction).
+    pub(crate) fn reset_tasks_sql(&self) -> [String; 3] {
         let max = self.total_tasks();
         [
             format!("DELETE FROM tasks WHERE id > {max}"),
             format!("SELECT setval(pg_get_serial_sequence('tasks', 'id'), {max})"),
+            "VACUUM ANALYZE tasks".to_owned(),
         ]
     }
 }

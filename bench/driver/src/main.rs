@@ -157,18 +157,22 @@ pub(crate) struct Args {
 }
 
 impl Args {
+    /// Seconds measured per run.
     pub(crate) fn duration(&self) -> u64 {
         self.duration.unwrap_or(if self.quick { 3 } else { 20 })
     }
 
+    /// Seconds of warm-up before each run.
     pub(crate) fn warmup(&self) -> u64 {
         self.warmup.unwrap_or(if self.quick { 1 } else { 3 })
     }
 
+    /// The longest wait for a quiet machine, seconds.
     pub(crate) fn quiet_wait(&self) -> u64 {
         self.quiet_wait.unwrap_or(if self.quick { 10 } else { 120 })
     }
 
+    /// The Django original's folder.
     pub(crate) fn django_dir(&self) -> PathBuf {
         self.django
             .clone()

@@ -635,7 +635,8 @@ async fn reset_django_tasks(db: &Db, tenants: u64) -> Result<()> {
         "DELETE FROM core_task WHERE id > {max}; \
          SELECT setval(pg_get_serial_sequence('core_task', 'id'), {max})"
     ))
-    .await
+    .await?;
+    db.execute("VACUUM ANALYZE core_task").await
 }
 
 /// The Django original's ids follow the same arithmetic as the data set's: account `i` owns
