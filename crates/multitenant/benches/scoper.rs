@@ -81,6 +81,14 @@ fn scoper(c: &mut Criterion) {
         });
     }
     parser.finish();
+    // Parsing alone (to the tree the rewrite walks).
+    let mut parse = c.benchmark_group("scoper/parse");
+    for (name, sql) in CLASSES {
+        parse.bench_function(*name, |b| {
+            b.iter(|| pg_query::parse(black_box(sql), 0).expect("parses"))
+        });
+    }
+    parse.finish();
 }
 
 criterion_group!(benches, scoper);
