@@ -92,13 +92,19 @@ fn grouped(rows: &[Row]) -> Vec<&Row> {
 }
 
 /// The table: rows in the order given, each app row with its throughput relative to the
-/// baseline, the limit and Django in the same scenario and connection mode.
+/// baseline and Django in the same scenario and connection mode, and to the limit of the
+/// scenario (measured on persistent connections only).
 pub(crate) fn table(rows: &[Row], with_rss: bool) -> String {
     let rps_of = |row: &Row, system: &str| {
         rows.iter()
             .find(|r| {
                 r.system == system && r.scenario == row.scenario && r.connection == row.connection
             })
+            .map(|r| r.rps)
+    };
+    let limit_of = |row: &Row| {
+        rows.iter()
+            .find(|r| r.system == "limit" && r.scenario == row.scenario)
             .map(|r| r.rps)
     };
     let mut head = vec![
@@ -122,7 +128,8 @@ pub(crate) fn table(rows: &[Row], with_rss: bool) -> String {
             let app = Some(r.rps);
             (
                 ratio(app, rps_of(r, "baseline")),
-                ratio(app, rps_of(r, "limit")),
+                // The limit runs on persistent connections only: both app modes against it.
+                ratio(app, limit_of(r)),
                 ratio(app, rps_of(r, "django")),
             )
         } else {
@@ -237,6 +244,21 @@ mod tests {
         let rows = [row("app", 3.0), close, mixed, row("limit", 4.0)];
         let order: Vec<f64> = grouped(&rows).iter().map(|r| r.rps).collect();
         assert_eq!(order, [3.0, 4.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn a_close_row_of_the_app_is_compared_with_the_one_limit_row() {
+        let mut close = row("app", 1000.0);
+        close.connection = "close".into();
+        let rows = [row("app", 2000.0), close, row("limit", 4000.0)];
+        let t = table(&rows, false);
+        let close_line = t.lines().find(|l| l.contains("close")).unwrap();
+        assert!(close_line.contains("0.25"), "{t}");
+        let keep = t
+            .lines()
+            .find(|l| l.contains(" app ") && l.contains("keep-alive"))
+            .unwrap();
+        assert!(keep.contains("0.50"), "{t}");
     }
 
     #[test]
