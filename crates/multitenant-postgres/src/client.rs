@@ -55,6 +55,11 @@ pub struct TenantClient<C> {
     scoping: Scoping,
 }
 
+/// A scoped transaction's tenant setting, for the row-level-security backstop.
+fn set_local(scoping: &Scoping) -> Result<Option<String>, Error> {
+    Ok(scoping.tenant_setting()?.map(|set| set.statement()))
+}
+
 /// A scoped transaction, from [`TenantClient::transaction`]; dropped, it rolls back.
 /// ```no_run
 /// # async fn f(mut acme: multitenant_postgres::TenantClient<tokio_postgres::Client>) -> Result<(), multitenant_postgres::Error> {
@@ -136,6 +141,10 @@ impl<C: AsGenericClient> TenantClient<C> {
         sent.map_err(|e| Error::from_db(e, &scoped.cross_tenant_check()))
     }
     /// Begins a transaction that runs under this handle's scope (an ambient one is fixed now).
+    /// With the row-level-security backstop on
+    /// ([`multitenant::Scoper::with_row_level_security`]) and a tenant scope, it starts with
+    /// `SET LOCAL setting = 'keys'`, so the policies hold every statement in it to the tenant
+    /// (statements outside a transaction get no setting: see `SECURITY.md`).
     /// ```no_run
     /// # async fn f(mut acme: multitenant_postgres::TenantClient<tokio_postgres::Client>) -> Result<(), multitenant_postgres::Error> {
     /// let tx = acme.transaction().await?;
@@ -145,7 +154,12 @@ impl<C: AsGenericClient> TenantClient<C> {
     /// ```
     pub async fn transaction(&mut self) -> Result<TenantTransaction<'_>, Error> {
         let scoping = self.scoping.pinned();
+        let set = set_local(&scoping)?;
         let client = self.client.generic_client_mut().transaction().await?;
+        if let Some(set) = set {
+            // Dropped on failure, the transaction rolls back.
+            client.batch_execute(&set).await?;
+        }
         Ok(TenantClient { client, scoping })
     }
     /// Prepares `scoped` with the caller's parameters typed as in `sql`, up front: the rewrite can

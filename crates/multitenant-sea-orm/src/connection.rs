@@ -1,13 +1,18 @@
 //! The scoped connection: SeaORM's connection traits over a `DatabaseConnection` or
-//! `DatabaseTransaction`, with every statement passed through the core scoper on its way out.
+//! `DatabaseTransaction`, with every statement passed through the core scoper on its way out,
+//! and, with the row-level-security backstop on, the tenant setting set for the transaction it
+//! runs in.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
-use multitenant::adapter::{ScopeSource, ScopedStatement, Scoping, TenantBind, TenantKeys};
+use multitenant::adapter::{
+    ScopeSource, ScopedStatement, Scoping, TenantBind, TenantKeys, TenantSetting,
+};
 use multitenant::{Scope, Scoper, TenantKey};
 use sea_orm::sea_query::{ArrayType, Value, Values};
 use sea_orm::{
@@ -26,6 +31,15 @@ use crate::{Carrier, refused};
 /// Made by [`TenantDatabase`](crate::TenantDatabase) (`tenant`, `scoped`, `unscoped`,
 /// `ambient`), or with [`TenantConnection::new`] around any connection or transaction.
 ///
+/// With the row-level-security backstop on ([`multitenant::Scoper::with_row_level_security`])
+/// and a tenant scope, every transaction begun through it starts with `SET LOCAL setting =
+/// 'keys'` (the keys of a [`Scope::many`] separated by commas), so statements sent past the
+/// scoper in it (through [`TenantConnection::inner`]) are held to the tenant by the policies;
+/// a statement sent outside a transaction runs in one of its own: `BEGIN`, `SET LOCAL`, the
+/// statement, `COMMIT` (a savepoint instead of `BEGIN` when the wrapped connection is a
+/// transaction begun elsewhere). Unscoped, with no tenant, or with the backstop off, nothing is
+/// added.
+///
 /// ```no_run
 /// # async fn f(db: multitenant_sea_orm::TenantDatabase) -> Result<(), sea_orm::DbErr> {
 /// use sea_orm::{ConnectionTrait, Statement};
@@ -39,6 +53,9 @@ use crate::{Carrier, refused};
 pub struct TenantConnection<C = DatabaseConnection> {
     inner: C,
     scoping: Scoping,
+    /// `inner` is a transaction begun through this adapter: the tenant setting, if any, is set
+    /// for it already.
+    settled: bool,
 }
 
 /// A scoped transaction: what [`TransactionTrait::begin`] on a [`TenantConnection`] returns.
@@ -94,7 +111,11 @@ impl<C> TenantConnection<C> {
     /// # let _ = db; }
     /// ```
     pub fn with_scoping(inner: C, scoping: Scoping) -> Self {
-        TenantConnection { inner, scoping }
+        TenantConnection {
+            inner,
+            scoping,
+            settled: false,
+        }
     }
 
     /// The scope the next statement runs under (`None`: no tenant set).
@@ -131,21 +152,15 @@ impl<C> TenantConnection<C> {
         self.scoping.scoper()
     }
 
-    /// The same scope over another connection: how a transaction inherits its scope. An ambient
-    /// scope is fixed when the transaction begins, so the whole transaction runs under one scope.
-    fn with_inner<T>(&self, inner: T) -> TenantConnection<T> {
-        TenantConnection::with_scoping(inner, self.scoping.pinned())
-    }
-
-    /// Scopes `stmt` for the current scope, hands it to `run`, and turns a cross-tenant write
-    /// refused by the database into a refusal.
-    async fn send<T, F, Fut>(&self, carrier: Carrier, stmt: Statement, run: F) -> Result<T, DbErr>
-    where
-        F: FnOnce(Statement) -> Fut,
-        Fut: Future<Output = Result<T, DbErr>>,
-    {
-        let (stmt, scoped) = self.scope_statement(carrier, stmt)?;
-        run(stmt).await.map_err(|e| recognise(e, carrier, &scoped))
+    /// What to set before a statement: nothing with the backstop off, no tenant, or the setting
+    /// already set for this transaction.
+    fn backstop(&self, carrier: Carrier) -> Result<Option<TenantSetting>, DbErr> {
+        if self.settled {
+            return Ok(None);
+        }
+        self.scoping
+            .tenant_setting()
+            .map_err(|e| refused(carrier, e))
     }
 
     /// Rewrites `stmt` and appends the tenant value to its values.
@@ -188,6 +203,137 @@ fn tenant_value(bind: &TenantBind) -> Value {
     }
 }
 
+/// One statement's trip to the database, on any SeaORM connection: how [`TenantConnection`]
+/// sends it directly or inside the transaction that carries the tenant setting.
+trait Request: Send + 'static {
+    type Output: Send;
+
+    fn send<'a, X: ConnectionTrait>(
+        self,
+        conn: &'a X,
+    ) -> BoxFuture<'a, Result<Self::Output, DbErr>>;
+}
+
+/// `execute_raw`.
+struct Exec(Statement);
+/// `execute_unprepared`.
+struct Unprepared(String);
+/// `query_one_raw`.
+struct One(Statement);
+/// `query_all_raw`.
+struct All(Statement);
+
+impl Request for Exec {
+    type Output = ExecResult;
+
+    fn send<'a, X: ConnectionTrait>(self, conn: &'a X) -> BoxFuture<'a, Result<ExecResult, DbErr>> {
+        conn.execute_raw(self.0)
+    }
+}
+
+impl Request for Unprepared {
+    type Output = ExecResult;
+
+    fn send<'a, X: ConnectionTrait>(self, conn: &'a X) -> BoxFuture<'a, Result<ExecResult, DbErr>> {
+        Box::pin(async move { conn.execute_unprepared(&self.0).await })
+    }
+}
+
+impl Request for One {
+    type Output = Option<QueryResult>;
+
+    fn send<'a, X: ConnectionTrait>(
+        self,
+        conn: &'a X,
+    ) -> BoxFuture<'a, Result<Option<QueryResult>, DbErr>> {
+        conn.query_one_raw(self.0)
+    }
+}
+
+impl Request for All {
+    type Output = Vec<QueryResult>;
+
+    fn send<'a, X: ConnectionTrait>(
+        self,
+        conn: &'a X,
+    ) -> BoxFuture<'a, Result<Vec<QueryResult>, DbErr>> {
+        conn.query_all_raw(self.0)
+    }
+}
+
+impl<C> TenantConnection<C>
+where
+    C: ConnectionTrait + TransactionTrait + Send + Sync,
+{
+    /// Sends `request` (a scoped statement): directly, or with the backstop on, in a
+    /// transaction of its own that sets the tenant first.
+    async fn run<R: Request>(&self, carrier: Carrier, request: R) -> Result<R::Output, DbErr> {
+        let Some(set) = self.backstop(carrier)? else {
+            return request.send(&self.inner).await;
+        };
+        let txn = self.inner.begin().await?;
+        let done = match txn.execute_unprepared(&set.statement()).await {
+            Ok(_) => request.send(&txn).await,
+            Err(e) => Err(e),
+        };
+        match done {
+            Ok(output) => {
+                txn.commit().await?;
+                Ok(output)
+            }
+            Err(e) => {
+                // The statement's error is the one to report; the transaction is gone either
+                // way (a failed rollback closes the connection).
+                let _ = txn.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Scopes `stmt`, sends it with `request`, and turns a cross-tenant write refused by the
+    /// database into a refusal.
+    async fn send<R: Request>(
+        &self,
+        carrier: Carrier,
+        stmt: Statement,
+        request: impl FnOnce(Statement) -> R,
+    ) -> Result<R::Output, DbErr> {
+        let (stmt, scoped) = self.scope_statement(carrier, stmt)?;
+        self.run(carrier, request(stmt))
+            .await
+            .map_err(|e| recognise(e, carrier, &scoped))
+    }
+
+    /// A transaction begun by `begin` on the wrapped connection, scoped like this one (an
+    /// ambient scope is fixed now, so the whole transaction runs under one scope), with the
+    /// tenant setting set first when the backstop is on.
+    async fn begin_scoped<F>(&self, begin: F) -> Result<TenantConnection<C::Transaction>, DbErr>
+    where
+        F: Future<Output = Result<C::Transaction, DbErr>> + Send,
+    {
+        let scoping = self.scoping.pinned();
+        let set = if self.settled {
+            None
+        } else {
+            scoping
+                .tenant_setting()
+                .map_err(|e| refused(Carrier::Exec, e))?
+        };
+        let txn = begin.await?;
+        if let Some(set) = set
+            && let Err(e) = txn.execute_unprepared(&set.statement()).await
+        {
+            let _ = txn.rollback().await;
+            return Err(e);
+        }
+        Ok(TenantConnection {
+            inner: txn,
+            scoping,
+            settled: true,
+        })
+    }
+}
+
 fn array<T>(kind: ArrayType, keys: &[T], value: impl Fn(&T) -> Value) -> Value {
     Value::Array(kind, Some(Box::new(keys.iter().map(value).collect())))
 }
@@ -209,15 +355,14 @@ fn recognise(err: DbErr, carrier: Carrier, scoped: &ScopedStatement) -> DbErr {
 #[async_trait::async_trait]
 impl<C> ConnectionTrait for TenantConnection<C>
 where
-    C: ConnectionTrait + Send + Sync,
+    C: ConnectionTrait + TransactionTrait + Send + Sync,
 {
     fn get_database_backend(&self) -> DbBackend {
         self.inner.get_database_backend()
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.send(Carrier::Exec, stmt, |stmt| self.inner.execute_raw(stmt))
-            .await
+        self.send(Carrier::Exec, stmt, Exec).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
@@ -225,20 +370,17 @@ where
             .scoping
             .unbound(sql)
             .map_err(|e| refused(Carrier::Exec, e))?;
-        self.inner
-            .execute_unprepared(scoped.sql())
+        self.run(Carrier::Exec, Unprepared(scoped.sql().to_owned()))
             .await
             .map_err(|e| recognise(e, Carrier::Exec, &scoped))
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.send(Carrier::Query, stmt, |stmt| self.inner.query_one_raw(stmt))
-            .await
+        self.send(Carrier::Query, stmt, One).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.send(Carrier::Query, stmt, |stmt| self.inner.query_all_raw(stmt))
-            .await
+        self.send(Carrier::Query, stmt, All).await
     }
 
     fn support_returning(&self) -> bool {
@@ -248,7 +390,8 @@ where
 
 impl<C> StreamTrait for TenantConnection<C>
 where
-    C: StreamTrait + Send + Sync,
+    C: StreamTrait + TransactionTrait + Send + Sync,
+    C::Transaction: StreamTrait,
 {
     type Stream<'a>
         = BoxStream<'a, Result<QueryResult, DbErr>>
@@ -265,13 +408,33 @@ where
     ) -> Pin<Box<dyn Future<Output = Result<Self::Stream<'a>, DbErr>> + 'a + Send>> {
         Box::pin(async move {
             let (stmt, scoped) = self.scope_statement(Carrier::Query, stmt)?;
-            let rows = self
-                .inner
-                .stream_raw(stmt)
-                .await
-                .map_err(|e| recognise(e, Carrier::Query, &scoped))?;
+            let Some(set) = self.backstop(Carrier::Query)? else {
+                let rows = self
+                    .inner
+                    .stream_raw(stmt)
+                    .await
+                    .map_err(|e| recognise(e, Carrier::Query, &scoped))?;
+                return Ok(rows
+                    .map(move |row| row.map_err(|e| recognise(e, Carrier::Query, &scoped)))
+                    .boxed());
+            };
+            // The rows come from a transaction of the stream's own, committed after the last.
+            let txn = self.inner.begin().await?;
+            txn.execute_unprepared(&set.statement()).await?;
+            let rows = async_stream::try_stream! {
+                {
+                    let rows = txn.stream_raw(stmt).await?;
+                    let mut rows = std::pin::pin!(rows);
+                    while let Some(row) = rows.next().await {
+                        yield row?;
+                    }
+                }
+                txn.commit().await?;
+            };
             Ok(rows
-                .map(move |row| row.map_err(|e| recognise(e, Carrier::Query, &scoped)))
+                .map(move |row: Result<QueryResult, DbErr>| {
+                    row.map_err(|e| recognise(e, Carrier::Query, &scoped))
+                })
                 .boxed())
         })
     }
@@ -280,13 +443,13 @@ where
 #[async_trait::async_trait]
 impl<C> TransactionTrait for TenantConnection<C>
 where
-    C: TransactionTrait + Send + Sync,
+    C: ConnectionTrait + TransactionTrait + Send + Sync,
     C::Transaction: Sync,
 {
     type Transaction = TenantConnection<C::Transaction>;
 
     async fn begin(&self) -> Result<Self::Transaction, DbErr> {
-        Ok(self.with_inner(self.inner.begin().await?))
+        self.begin_scoped(self.inner.begin()).await
     }
 
     async fn begin_with_config(
@@ -294,18 +457,16 @@ where
         isolation_level: Option<IsolationLevel>,
         access_mode: Option<AccessMode>,
     ) -> Result<Self::Transaction, DbErr> {
-        let txn = self
-            .inner
-            .begin_with_config(isolation_level, access_mode)
-            .await?;
-        Ok(self.with_inner(txn))
+        self.begin_scoped(self.inner.begin_with_config(isolation_level, access_mode))
+            .await
     }
 
     async fn begin_with_options(
         &self,
         options: TransactionOptions,
     ) -> Result<Self::Transaction, DbErr> {
-        Ok(self.with_inner(self.inner.begin_with_options(options).await?))
+        self.begin_scoped(self.inner.begin_with_options(options))
+            .await
     }
 
     async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>

@@ -66,6 +66,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Row-level-security backstop: with a scoper made by
+//! [`Scoper::with_row_level_security`](multitenant::Scoper::with_row_level_security) (and the
+//! policies of `multitenant-citus`'s `rls` module in the database), every transaction begun
+//! through a tenant handle starts with `SET LOCAL multitenant.tenant = '<keys>'`, and a statement
+//! sent outside a transaction runs in one of its own that does, so a statement that gets past
+//! the scoper on that connection still sees only the tenant's rows.
+//!
+//! ```no_run
+//! # async fn f(conn: sea_orm::DatabaseConnection, schema: multitenant::Schema) -> Result<(), sea_orm::DbErr> {
+//! use multitenant::{Scoper, Setting};
+//! use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+//!
+//! let scoper = Scoper::new(schema).with_row_level_security(Setting::default());
+//! let db = multitenant_sea_orm::TenantDatabase::new(conn, scoper); // the application's role
+//! let txn = db.tenant(1_i64).begin().await?; // BEGIN; SET LOCAL multitenant.tenant = '1'
+//! // Past the scoper, the policies still hold it to tenant 1.
+//! txn.inner().execute_unprepared("UPDATE tasks SET done = true").await?;
+//! txn.commit().await?;
+//! # Ok(()) }
+//! ```
+//!
 //! Errors: SeaORM's traits return [`sea_orm::DbErr`]; a scoping refusal travels inside it as a
 //! database error with its own SQLSTATE and its type intact (see [`Refused`]). [`scope_error`] gives back the [`multitenant::Error`] (`NoTenant`,
 //! `CrossTenantWrite`, `TenantColumnAssignment`, ...), and `Error::from(db_err)` sorts any

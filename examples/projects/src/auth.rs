@@ -8,9 +8,9 @@
 //! are global (not tenant tables), read through an ambient connection, which refuses any tenant
 //! table when no tenant is set.
 
-use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 use multitenant_axum::ApiError;
@@ -35,19 +35,101 @@ pub fn fold_username(raw: &str) -> String {
     raw.trim().nfkc().collect::<String>().to_lowercase()
 }
 
-/// Hashes a password with argon2id and a fresh random salt.
+/// The memory argon2 works in: the blocks of one hash, kept from one hash to the next so that
+/// each hashing thread allocates them once instead of once per hash (a 19 MiB allocation per
+/// log-in otherwise, which the allocator keeps per thread).
+///
+/// ```
+/// let mut memory = projects::auth::HashMemory::new();
+/// let hash = projects::auth::hash_password_with("correct horse", &mut memory)?;
+/// assert!(projects::auth::verify_password_with("correct horse", &hash, &mut memory));
+/// assert!(!projects::auth::verify_password_with("wrong horse", &hash, &mut memory));
+/// # Ok::<(), projects::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HashMemory(Vec<Block>);
+
+impl std::fmt::Debug for HashMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashMemory")
+            .field("blocks", &self.0.len())
+            .finish()
+    }
+}
+
+impl Default for HashMemory {
+    fn default() -> Self {
+        HashMemory::new()
+    }
+}
+
+impl HashMemory {
+    /// Enough blocks for the parameters [`hash_password`] uses (argon2's defaults: 19 MiB).
+    ///
+    /// ```
+    /// let memory = projects::auth::HashMemory::new();
+    /// # let _ = memory;
+    /// ```
+    pub fn new() -> HashMemory {
+        HashMemory(vec![Block::new(); Params::DEFAULT.block_count()])
+    }
+
+    /// Computes `argon2`'s hash of `password` and `salt` into `out`, in these blocks; a hash
+    /// asking for more memory than they hold (parameters other than [`hash_password`]'s) gets
+    /// blocks of its own for the time it runs.
+    fn hash(
+        &mut self,
+        argon2: &Argon2<'_>,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), argon2::Error> {
+        if argon2.params().block_count() <= self.0.len() {
+            argon2.hash_password_into_with_memory(password, salt, out, &mut self.0[..])
+        } else {
+            argon2.hash_password_into(password, salt, out)
+        }
+    }
+}
+
+/// Hashes a password with argon2id and a fresh random salt (in memory of its own: on a thread
+/// that hashes repeatedly, keep a [`HashMemory`] and use [`hash_password_with`]).
 ///
 /// ```
 /// let hash = projects::auth::hash_password("correct horse")?;
-/// assert!(hash.starts_with("$argon2id$"));
+/// assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
 /// assert!(projects::auth::verify_password("correct horse", &hash));
 /// # Ok::<(), projects::Error>(())
 /// ```
 pub fn hash_password(password: &str) -> Result<String, Error> {
+    hash_password_with(password, &mut HashMemory::new())
+}
+
+/// Hashes a password with argon2id (argon2's default parameters) and a fresh random salt, in
+/// `memory`: the PHC string, as [`verify_password`] reads it.
+///
+/// ```
+/// let mut memory = projects::auth::HashMemory::new();
+/// let hash = projects::auth::hash_password_with("correct horse", &mut memory)?;
+/// assert!(projects::auth::verify_password("correct horse", &hash));
+/// # Ok::<(), projects::Error>(())
+/// ```
+pub fn hash_password_with(password: &str, memory: &mut HashMemory) -> Result<String, Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    let argon2 = Argon2::default();
+    let mut salt_bytes = [0_u8; Salt::MAX_LENGTH];
+    let raw_salt = salt.as_salt().decode_b64(&mut salt_bytes)?;
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        Ok(memory.hash(&argon2, password.as_bytes(), raw_salt, out)?)
+    })?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
 }
 
 /// Whether `password` matches the stored `hash` (false for a malformed hash).
@@ -56,11 +138,48 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
 /// assert!(!projects::auth::verify_password("guess", "not a hash"));
 /// ```
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    verify_password_with(password, hash, &mut HashMemory::new())
+}
+
+/// Whether `password` matches the stored `hash` (any argon2 PHC string: its algorithm,
+/// version and parameters), recomputing it in `memory` and comparing in constant time; false
+/// for a malformed hash.
+///
+/// ```
+/// let mut memory = projects::auth::HashMemory::new();
+/// let hash = projects::auth::hash_password("correct horse")?;
+/// assert!(projects::auth::verify_password_with("correct horse", &hash, &mut memory));
+/// assert!(!projects::auth::verify_password_with("correct horse", "$argon2id$v=19$m=8,t=1,p=1$bad", &mut memory));
+/// # Ok::<(), projects::Error>(())
+/// ```
+pub fn verify_password_with(password: &str, hash: &str, memory: &mut HashMemory) -> bool {
+    recompute(password, hash, memory).is_ok_and(|(expected, computed)| expected == computed)
+}
+
+/// The output stored in `hash` and the one `password` gives with its salt and parameters.
+fn recompute(
+    password: &str,
+    hash: &str,
+    memory: &mut HashMemory,
+) -> Result<(Output, Output), argon2::password_hash::Error> {
+    use argon2::password_hash::Error as Malformed;
+    let stored = PasswordHash::new(hash)?;
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return Err(Malformed::PhcStringField);
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm)?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let argon2 = Argon2::new(algorithm, version, Params::try_from(&stored)?);
+    let mut salt_bytes = [0_u8; Salt::MAX_LENGTH];
+    let raw_salt = salt.decode_b64(&mut salt_bytes)?;
+    let computed = Output::init_with(expected.len(), |out| {
+        Ok(memory.hash(&argon2, password.as_bytes(), raw_salt, out)?)
+    })?;
+    Ok((expected, computed))
 }
 
 /// Issues a new token for `user_id`, valid for `lifetime`: returns the token, stores its hash

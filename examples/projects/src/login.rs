@@ -1,9 +1,12 @@
 //! What stands between a client and the password hashes: at most one argon2 hash per CPU at a
-//! time (sign-up and log-in alike), on threads of their own (so the memory argon2 takes is
-//! reused, not kept once per blocking thread), failed log-ins throttled per username and per
-//! client address, few log-ins in flight per username and per address (a flood is answered 429
-//! at once instead of queueing for the hasher), and the same work for an unknown username as for
-//! a known one, so that neither the answer nor its timing tells whether a username exists.
+//! time (sign-up and log-in alike), on threads of their own, each hashing in one block of memory
+//! it allocates once and reuses (so a flood of log-ins takes no more memory than one hash per
+//! thread), failed log-ins throttled per username and per client address, few log-ins in flight
+//! per username and per address (a flood is answered 429 at once instead of queueing for the
+//! hasher), a bound on the hashes waiting server-wide (beyond it, 503 at once: many clients
+//! together cannot make the queue grow without limit), and the same work for an unknown
+//! username as for a known one, so that neither the answer nor its timing tells whether a
+//! username exists.
 //!
 //! The failures are counted with `governor` (a burst of `failures_per_*`, refilled over
 //! `period`); a successful log-in is not counted. Once a failure goes over the quota, the
@@ -13,7 +16,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::response::{IntoResponse, Response};
@@ -24,6 +27,8 @@ use http::header::RETRY_AFTER;
 use multitenant_axum::ApiError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::{HashMemory, hash_password_with, verify_password_with};
+
 /// How many failed log-ins are allowed, per username and per client address, within `period`,
 /// and how many may be in flight at once.
 ///
@@ -32,6 +37,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// assert_eq!((limits.failures_per_user.get(), limits.failures_per_address.get()), (5, 20));
 /// assert_eq!(limits.period, std::time::Duration::from_secs(60));
 /// assert_eq!((limits.in_flight_per_user.get(), limits.in_flight_per_address.get()), (2, 8));
+/// assert_eq!(limits.queued_hashes.get(), 64);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoginLimits {
@@ -45,6 +51,9 @@ pub struct LoginLimits {
     pub in_flight_per_user: NonZeroU32,
     /// Log-ins from one client address being checked at once; more are 429.
     pub in_flight_per_address: NonZeroU32,
+    /// Password hashes (sign-ups, log-ins, password changes) admitted at once server-wide,
+    /// running or waiting for a hashing thread; more are refused with 503 and `Retry-After`.
+    pub queued_hashes: NonZeroU32,
 }
 
 impl Default for LoginLimits {
@@ -55,6 +64,7 @@ impl Default for LoginLimits {
             period: Duration::from_secs(60),
             in_flight_per_user: NonZeroU32::new(2).expect("2 is not zero"),
             in_flight_per_address: NonZeroU32::new(8).expect("8 is not zero"),
+            queued_hashes: NonZeroU32::new(64).expect("64 is not zero"),
         }
     }
 }
@@ -69,6 +79,7 @@ enum Attempter {
 /// The log-in defences of one server (see the module documentation).
 pub(crate) struct LoginGuard {
     hashing: Arc<Semaphore>,
+    queue: Arc<Semaphore>,
     hasher: Mutex<mpsc::Sender<Job>>,
     per_address: DefaultKeyedRateLimiter<Attempter>,
     per_user: DefaultKeyedRateLimiter<Attempter>,
@@ -77,8 +88,8 @@ pub(crate) struct LoginGuard {
     limits: LoginLimits,
 }
 
-/// A hash to compute on the hashing threads.
-type Job = Box<dyn FnOnce() + Send>;
+/// A hash to compute on the hashing threads, in the thread's memory.
+type Job = Box<dyn FnOnce(&mut HashMemory) + Send>;
 
 /// A log-in being checked, counted against its username and address until dropped.
 pub(crate) struct InFlight {
@@ -103,6 +114,21 @@ impl Drop for InFlight {
     }
 }
 
+/// A hash refused because too many are queued already: 503, `busy`, with `Retry-After`.
+#[derive(Debug)]
+pub(crate) struct Busy;
+
+impl IntoResponse for Busy {
+    fn into_response(self) -> Response {
+        let error = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many passwords are being checked; try again in 1 s",
+        );
+        ([(RETRY_AFTER, "1")], error).into_response()
+    }
+}
+
 /// A log-in refused for too many failures: 429, `too_many_attempts`, with `Retry-After`.
 #[derive(Debug)]
 pub(crate) struct Throttled {
@@ -122,11 +148,16 @@ impl IntoResponse for Throttled {
 }
 
 /// The hash an unknown username's password is checked against, so that it costs what a known
-/// one does (same algorithm and parameters as [`crate::auth::hash_password`]).
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    crate::auth::hash_password("no user has this password")
-        .expect("hashing a constant password succeeds")
-});
+/// one does (same algorithm and parameters as [`crate::auth::hash_password`]); made on first
+/// use, in the memory of the hashing thread that needs it.
+static DUMMY_HASH: OnceLock<String> = OnceLock::new();
+
+fn dummy_hash(memory: &mut HashMemory) -> &'static str {
+    DUMMY_HASH.get_or_init(|| {
+        hash_password_with("no user has this password", memory)
+            .expect("hashing a constant password succeeds")
+    })
+}
 
 impl LoginGuard {
     pub(crate) fn new(limits: LoginLimits) -> LoginGuard {
@@ -138,6 +169,7 @@ impl LoginGuard {
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         LoginGuard {
             hashing: Arc::new(Semaphore::new(cpus)),
+            queue: Arc::new(Semaphore::new(limits.queued_hashes.get() as usize)),
             hasher: Mutex::new(hashing_threads(cpus)),
             per_address: RateLimiter::keyed(quota(limits.failures_per_address)),
             per_user: RateLimiter::keyed(quota(limits.failures_per_user)),
@@ -180,24 +212,38 @@ impl LoginGuard {
         })
     }
 
-    /// Runs `hash` (argon2: tens of milliseconds of CPU, tens of MiB) on the blocking pool once
-    /// one of the per-CPU permits is free, so that a burst of log-ins queues instead of
-    /// exhausting the memory and the blocking pool. The permit goes with the hash, so a request
-    /// that ends early (a timeout) does not free it while the hash still runs.
+    /// Runs `hash` (argon2: tens of milliseconds of CPU, in the thread's memory) on a hashing
+    /// thread once one of the per-CPU permits is free, so that a burst of log-ins queues
+    /// instead of exhausting the CPUs; 503 when [`LoginLimits::queued_hashes`] are queued
+    /// already. The permits go with the hash, so a request that ends early (a timeout) does not
+    /// free them while the hash still runs.
     pub(crate) async fn hash<T: Send + 'static>(
         &self,
-        hash: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let permit = self.permit().await?;
-        self.run_hash(permit, hash).await
+        hash: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
+    ) -> Result<T, Response> {
+        let permits = self.permits().await?;
+        self.run_hash(permits, hash)
+            .await
+            .map_err(IntoResponse::into_response)
     }
 
-    async fn permit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
-        self.hashing
+    /// A place in the queue (503 when it is full), then a hashing permit.
+    async fn permits(&self) -> Result<Permits, Response> {
+        let queued = self
+            .queue
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Busy.into_response())?;
+        let hashing = self
+            .hashing
             .clone()
             .acquire_owned()
             .await
-            .map_err(|e| ApiError::internal(&e))
+            .map_err(|e| ApiError::internal(&e).into_response())?;
+        Ok(Permits {
+            _queued: queued,
+            _hashing: hashing,
+        })
     }
 
     /// Verifies `password` against `hash`, or against a dummy hash when there is no such user.
@@ -212,13 +258,16 @@ impl LoginGuard {
         address: IpAddr,
     ) -> Result<bool, Response> {
         let known = hash.is_some();
-        let permit = self.permit().await.map_err(IntoResponse::into_response)?;
+        let permits = self.permits().await?;
         self.check(username, address)
             .map_err(IntoResponse::into_response)?;
         let matches = self
-            .run_hash(permit, move || {
-                let hash = hash.as_deref().unwrap_or(&DUMMY_HASH);
-                crate::auth::verify_password(&password, hash)
+            .run_hash(permits, move |memory| {
+                let hash = match &hash {
+                    Some(hash) => hash,
+                    None => dummy_hash(memory),
+                };
+                verify_password_with(&password, hash, memory)
             })
             .await
             .map_err(IntoResponse::into_response)?;
@@ -276,7 +325,14 @@ impl LoginGuard {
     }
 }
 
-/// `count` threads computing the hashes sent to the returned sender, until it is dropped.
+/// The permits a hash holds until it is done: its place in the queue and a hashing thread.
+struct Permits {
+    _queued: OwnedSemaphorePermit,
+    _hashing: OwnedSemaphorePermit,
+}
+
+/// `count` threads computing the hashes sent to the returned sender, until it is dropped; each
+/// allocates its [`HashMemory`] at its first hash and reuses it for every later one.
 fn hashing_threads(count: usize) -> mpsc::Sender<Job> {
     let (jobs, queue) = mpsc::channel::<Job>();
     let queue = Arc::new(Mutex::new(queue));
@@ -285,10 +341,11 @@ fn hashing_threads(count: usize) -> mpsc::Sender<Job> {
         let spawned = std::thread::Builder::new()
             .name(format!("argon2-{n}"))
             .spawn(move || {
+                let mut memory = None;
                 loop {
                     let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     match job {
-                        Ok(job) => job(),
+                        Ok(job) => job(memory.get_or_insert_with(HashMemory::new)),
                         Err(mpsc::RecvError) => return,
                     }
                 }
@@ -301,16 +358,16 @@ fn hashing_threads(count: usize) -> mpsc::Sender<Job> {
 }
 
 impl LoginGuard {
-    /// Runs `hash` on a hashing thread, holding `permit` until it is done.
+    /// Runs `hash` on a hashing thread, holding `permits` until it is done.
     async fn run_hash<T: Send + 'static>(
         &self,
-        permit: OwnedSemaphorePermit,
-        hash: impl FnOnce() -> T + Send + 'static,
+        permits: Permits,
+        hash: impl FnOnce(&mut HashMemory) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _permit = permit;
-            let _ = done.send(hash());
+        let job: Job = Box::new(move |memory| {
+            let _permits = permits;
+            let _ = done.send(hash(memory));
         });
         self.hasher
             .lock()
@@ -381,7 +438,6 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_user_never_matches() {
         let guard = LoginGuard::new(LoginLimits::default());
-        assert!(DUMMY_HASH.starts_with("$argon2id$"));
         assert!(
             !guard
                 .verify(
@@ -393,5 +449,36 @@ mod tests {
                 .await
                 .unwrap()
         );
+        assert!(DUMMY_HASH.get().unwrap().starts_with("$argon2id$"));
+    }
+
+    #[tokio::test]
+    async fn hashes_beyond_the_queue_bound_are_refused_with_503() {
+        let guard = Arc::new(LoginGuard::new(LoginLimits {
+            queued_hashes: NonZeroU32::new(1).unwrap(),
+            ..LoginLimits::default()
+        }));
+        let (release, wait) = mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let first = tokio::spawn({
+            let guard = guard.clone();
+            async move {
+                guard
+                    .hash(move |_| {
+                        let _ = started.send(());
+                        wait.recv().is_ok()
+                    })
+                    .await
+                    .ok()
+            }
+        });
+        running.await.unwrap();
+        let refused = guard.hash(|_| ()).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.headers()[RETRY_AFTER], "1");
+        release.send(()).unwrap();
+        assert_eq!(first.await.unwrap(), Some(true));
+        // The place is free again once the first hash is done.
+        assert!(guard.hash(|_| ()).await.is_ok());
     }
 }

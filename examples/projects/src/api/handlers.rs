@@ -44,16 +44,17 @@ pub(super) struct AssignmentPath {
 /// Signs up a user.
 #[utoipa::path(post, path = "/api/users", request_body = Credentials, security(()),
     responses((status = 201, body = UserOut), (status = 409, description = "username taken"),
-              (status = 422, description = "invalid username or password")))]
+              (status = 422, description = "invalid username or password"),
+              (status = 503, description = "too many passwords are being checked; see `Retry-After`", body = ApiError)))]
 pub(super) async fn create_user(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,
     JsonBody(creds): JsonBody<Credentials>,
-) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+) -> axum::response::Result<(StatusCode, Json<UserOut>)> {
     let username = fields::new_username(&creds.username)?;
     fields::check_new_password("password", &creds.password, &username)?;
     let hash = guard
-        .hash(move || auth::hash_password(&creds.password))
+        .hash(move |memory| auth::hash_password_with(&creds.password, memory))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     let user = users::ActiveModel {
@@ -80,7 +81,8 @@ pub(super) async fn create_user(
 /// Logs in: exchanges a username and password for a bearer token.
 #[utoipa::path(post, path = "/api/token", request_body = Credentials, security(()),
     responses((status = 200, body = TokenOut), (status = 401, description = "wrong username or password"),
-              (status = 429, description = "too many failed log-ins for the username or the client; see `Retry-After`")))]
+              (status = 429, description = "too many failed log-ins for the username or the client; see `Retry-After`"),
+              (status = 503, description = "too many passwords are being checked; see `Retry-After`", body = ApiError)))]
 pub(super) async fn create_token(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,

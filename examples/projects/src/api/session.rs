@@ -42,7 +42,8 @@ pub(super) async fn logout(
     responses((status = 200, body = TokenOut, description = "changed; use the new token, every earlier one is revoked"),
               (status = 401, description = "no valid token", body = ApiError),
               (status = 422, description = "`current_password` is wrong, or `new_password` breaks a rule", body = ApiError),
-              (status = 429, description = "too many wrong current passwords; see `Retry-After`", body = ApiError)))]
+              (status = 429, description = "too many wrong current passwords; see `Retry-After`", body = ApiError),
+              (status = 503, description = "too many passwords are being checked; see `Retry-After`", body = ApiError)))]
 pub(super) async fn change_password(
     State(db): State<TenantDatabase>,
     Extension(guard): Extension<Arc<LoginGuard>>,
@@ -76,7 +77,7 @@ pub(super) async fn change_password(
     }
     let new_password = change.new_password;
     let hash = guard
-        .hash(move || auth::hash_password(&new_password))
+        .hash(move |memory| auth::hash_password_with(&new_password, memory))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     let mut row = user.into_active_model();
