@@ -7,7 +7,7 @@ use multitenant::Schema;
 use multitenant_axum::resolve::Header;
 use multitenant_axum::{ApiError, Crud, CrudApi, Operation, TenantLayer};
 use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase};
-use multitenant_test_support::TestDatabase;
+use multitenant_test_support::{TestDatabase, WatchedServer};
 use reqwest::{Client, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -75,7 +75,9 @@ CREATE TABLE tasks (account_id bigint NOT NULL, id bigserial, project_id bigint 
     FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id));
 ";
 
-async fn setup() -> (TestDatabase, DatabaseConnection, String) {
+/// A fresh database and the CRUD router serving it, under watch: the test fails if it answers
+/// a 5xx or a server thread panics.
+async fn setup() -> (TestDatabase, DatabaseConnection, WatchedServer) {
     let db = TestDatabase::create("mt_axum").await;
     let conn = Database::connect(&db.url).await.unwrap();
     conn.execute_unprepared(DDL).await.unwrap();
@@ -121,10 +123,7 @@ async fn setup() -> (TestDatabase, DatabaseConnection, String) {
         .layer(TenantLayer::new(Header::new("x-account-id")))
         .route("/api/openapi.json", get(move || async move { doc.clone() }))
         .with_state(tdb);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (db, conn, format!("http://{addr}"))
+    (db, conn, WatchedServer::start(app).await)
 }
 
 async fn count(conn: &DatabaseConnection, sql: &str) -> i64 {
@@ -597,7 +596,7 @@ async fn concurrent_requests_over_many_tenants_see_only_their_rows() {
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
     for i in 0..2000_i64 {
-        let (c, base, sem) = (c.clone(), base.clone(), sem.clone());
+        let (c, base, sem) = (c.clone(), base.base.clone(), sem.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire().await.unwrap();
             let tenant = i % 50 + 1;
@@ -654,13 +653,11 @@ async fn sqlx_handlers_get_a_scoped_executor() {
         .route("/names", get(names))
         .layer(TenantLayer::new(Header::new("x-account-id")))
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let addr = WatchedServer::start(app).await;
     let c = Client::new();
     for tenant in 1..=3 {
         let body = c
-            .get(format!("http://{addr}/names"))
+            .get(format!("{addr}/names"))
             .header("x-account-id", tenant.to_string())
             .send()
             .await

@@ -11,7 +11,7 @@ use multitenant_axum::resolve::Header;
 use multitenant_axum::{ApiError, Crud, TenantConn, TenantLayer, TenantSqlx};
 use multitenant_sea_orm::{SchemaFromEntities, TenantDatabase};
 use multitenant_sqlx::TenantPool;
-use multitenant_test_support::TestDatabase;
+use multitenant_test_support::{TestDatabase, WatchedServer};
 use reqwest::{Client, Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
@@ -216,7 +216,7 @@ async fn ambient_sqlx(
     Ok("ran".into())
 }
 
-async fn serve() -> (TestDatabase, String) {
+async fn serve() -> (TestDatabase, WatchedServer) {
     let db = TestDatabase::create("mt_axum_errors").await;
     let conn = Database::connect(&db.url).await.unwrap();
     conn.execute_unprepared(DDL).await.unwrap();
@@ -254,10 +254,7 @@ async fn serve() -> (TestDatabase, String) {
         .route("/ambient/orm", get(ambient_orm))
         .route("/ambient/sqlx", get(ambient_sqlx))
         .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (db, format!("http://{addr}"))
+    (db, WatchedServer::start(app).await)
 }
 
 /// Sends a request as tenant 1 and returns its status and error code.
@@ -281,6 +278,8 @@ async fn call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_failure_gets_the_same_status_everywhere() {
     let (_db, base) = serve().await;
+    // A statement the scoper refuses (TRUNCATE of a tenant table) is a server fault: 500.
+    base.answers.expect(500);
     let c = Client::new();
     let expected = [
         ("duplicate", StatusCode::CONFLICT, "conflict"),
@@ -377,6 +376,7 @@ async fn the_same_failure_gets_the_same_status_everywhere() {
 #[tokio::test]
 async fn a_server_failure_does_not_reach_the_client() {
     let (_db, base) = serve().await;
+    base.answers.expect(500);
     let c = Client::new();
     for handler in ["orm", "sqlx"] {
         let res = c

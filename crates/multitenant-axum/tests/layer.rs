@@ -6,6 +6,7 @@ use axum::{Router, routing::get};
 use multitenant::{KeyKind, TenantKey};
 use multitenant_axum::resolve::{Header, PathSegment, ResolveTenant, Subdomain, from_fn};
 use multitenant_axum::{ApiError, Tenant, TenantLayer};
+use multitenant_test_support::WatchedServer;
 use serde_json::Value;
 
 /// Reports the tenant seen by the extractor and by the task-local scope, after yielding so
@@ -18,11 +19,10 @@ async fn whoami(Tenant(key): Tenant) -> String {
     format!("{key}/{ambient}")
 }
 
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+/// `app` served under watch: the test fails if it answers a 5xx it did not expect or a server
+/// thread panics.
+async fn serve(app: Router) -> WatchedServer {
+    WatchedServer::start(app).await
 }
 
 fn app<R: ResolveTenant>(resolver: R) -> Router {
@@ -213,6 +213,8 @@ async fn concurrent_requests_never_see_each_others_tenant() {
 #[tokio::test]
 async fn tenant_extractor_without_layer_is_a_clear_error() {
     let base = serve(Router::new().route("/whoami", get(whoami))).await;
+    // A programming error of the router's author: the one 500 this test provokes.
+    base.answers.expect(500);
     let r = reqwest::get(format!("{base}/whoami")).await.unwrap();
     assert_eq!(r.status(), 500);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! The test databases shared by the workspace's tests: a PostgreSQL database of its own for each
 //! test, under a name no other test picks, dropped when the test is done with it, also when the
-//! test panicked.
+//! test panicked; and test servers under watch ([`WatchedServer`]), which fail the test when
+//! they answer a 5xx it did not expect or a server thread panics.
 //!
 //! The databases live on the server [`server_url`] names (`DATABASE_URL`). A test keeps its
 //! [`TestDatabase`] alive for as long as it uses the database and connects to it with its own
@@ -19,8 +20,10 @@
 //! ```
 
 mod server;
+mod watch;
 
 pub use server::PrivateServer;
+pub use watch::{Answers, WatchedServer, record_server_panics, server_panics};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 

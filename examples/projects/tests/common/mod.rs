@@ -1,12 +1,13 @@
 //! The real app on 127.0.0.1 over a fresh PostgreSQL database, dropped when the test ends.
-//! Every server a test starts records the status of each response it gives; when the test
+//! Every server a test starts records the status of each response it gives
+//! ([`multitenant_test_support::Answers`]); when the test
 //! ends, it checks that none was a 5xx and that no server thread panicked.
 #![allow(dead_code, unreachable_pub)] // each test binary uses part of it
 
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::Arc;
 
-use multitenant_test_support::TestDatabase;
+use multitenant_test_support::{Answers, TestDatabase, record_server_panics};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -40,85 +41,6 @@ impl Deref for TestDb {
 /// The password [`App::user`] signs up with.
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Panic messages of server threads (the tokio runtime's, named `tokio-...`), in this process.
-static SERVER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Records the panics of server threads, then reports them as usual. A test's own thread (named
-/// after the test) is not a server thread: its failures fail the test already.
-fn record_server_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let thread = std::thread::current();
-            let name = thread.name().unwrap_or_default();
-            if name.starts_with("tokio-") {
-                SERVER_PANICS
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(format!("{name}: {info}"));
-            }
-            previous(info);
-        }));
-    });
-}
-
-/// What a server answered: method, path and status of each response; and the 5xx statuses a
-/// test expects (a database outage's 503), which the end-of-test check lets through.
-#[derive(Default)]
-pub struct Answers(Mutex<Vec<(String, String, u16)>>, Mutex<Vec<u16>>);
-
-impl Answers {
-    /// `router` recording every response it gives into `self`.
-    fn record(self: &Arc<Self>, router: axum::Router) -> axum::Router {
-        let answers = self.clone();
-        router.layer(axum::middleware::from_fn(
-            move |req: axum::extract::Request, next: axum::middleware::Next| {
-                let answers = answers.clone();
-                async move {
-                    let (method, path) = (req.method().to_string(), req.uri().path().to_owned());
-                    let response = next.run(req).await;
-                    answers
-                        .0
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push((method, path, response.status().as_u16()));
-                    response
-                }
-            },
-        ))
-    }
-
-    /// The responses with a status of 500 or more that the test did not [`Answers::expect`].
-    pub fn server_errors(&self) -> Vec<(String, String, u16)> {
-        let expected = self
-            .1
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let answers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        answers
-            .iter()
-            .filter(|a| a.2 >= 500 && !expected.contains(&a.2))
-            .cloned()
-            .collect()
-    }
-
-    /// Lets responses with `status` (5xx) through the end-of-test check.
-    pub fn expect(&self, status: u16) {
-        self.1
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(status);
-    }
-
-    /// How many responses had `status`.
-    pub fn count(&self, status: u16) -> usize {
-        let answers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        answers.iter().filter(|a| a.2 == status).count()
-    }
-}
-
 /// The app serving on an ephemeral port.
 pub struct App {
     pub base: String,
@@ -134,14 +56,7 @@ impl Drop for App {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        // A failing test is failing already: no second panic while it unwinds.
-        if std::thread::panicking() {
-            return;
-        }
-        let errors = self.answers.server_errors();
-        assert!(errors.is_empty(), "the server answered 5xx: {errors:?}");
-        let panics = SERVER_PANICS.lock().unwrap_or_else(PoisonError::into_inner);
-        assert!(panics.is_empty(), "a server thread panicked: {panics:?}");
+        self.answers.check();
     }
 }
 
