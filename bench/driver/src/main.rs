@@ -151,7 +151,7 @@ pub(crate) struct Args {
     /// The project root: scripts are read from `bench/`, results written to `target/bench/`.
     #[arg(long, default_value = ".")]
     pub(crate) root: PathBuf,
-    /// The Django original's folder [default: $DJANGO_PEER, then <root>/../shared/peer/django].
+    /// The Django original's folder (default: `$DJANGO_PEER`, then `<root>/../shared/peer/django`).
     #[arg(long, env = "DJANGO_PEER")]
     pub(crate) django: Option<PathBuf>,
 }
