@@ -24,25 +24,9 @@ pub fn account_of_request(db: TenantDatabase) -> FromFn {
         let db = db.clone();
         async move {
             let token = auth::bearer_token(&parts.headers)?;
-            let header = http::HeaderName::from_static(ACCOUNT_HEADER);
             // Read now, judged after the token: a request without a valid token is 401,
             // whatever its header says.
-            let named = tenant_header(&parts.headers, &header).and_then(|named| {
-                named
-                    .map(|named| {
-                        named
-                            .to_str()
-                            .ok()
-                            .and_then(|s| s.trim().parse::<i64>().ok())
-                            .ok_or_else(|| {
-                                ApiError::bad_request(
-                                    "invalid_account",
-                                    "X-Account-Id must be an account id (an integer)",
-                                )
-                            })
-                    })
-                    .transpose()
-            });
+            let named = named_account(&parts.headers);
             // The token, its user and the account in one statement.
             let asked = named.as_ref().ok().copied().flatten();
             let caller = auth::caller(&db, token, asked)
@@ -61,4 +45,24 @@ pub fn account_of_request(db: TenantDatabase) -> FromFn {
             Ok(Some(TenantKey::Int(id)))
         }
     })
+}
+
+/// The account `X-Account-Id` names, if the header is there: 400 when it is no integer or
+/// given twice.
+fn named_account(headers: &http::HeaderMap) -> Result<Option<i64>, ApiError> {
+    let header = http::HeaderName::from_static(ACCOUNT_HEADER);
+    let Some(named) = tenant_header(headers, &header)? else {
+        return Ok(None);
+    };
+    named
+        .to_str()
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_account",
+                "X-Account-Id must be an account id (an integer)",
+            )
+        })
 }
