@@ -19,9 +19,11 @@
 //! # }
 //! ```
 
+mod citus;
 mod server;
 mod watch;
 
+pub use citus::PrivateCitusCluster;
 pub use server::PrivateServer;
 pub use watch::{Answers, WatchedServer, record_server_panics, server_panics};
 

@@ -2,6 +2,7 @@
 //! port of 127.0.0.1, stopped and deleted when the value is dropped. For tests that stop or
 //! restart the server, which they must never do to the shared one at [`crate::server_url`].
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,11 +26,27 @@ pub struct PrivateServer {
     dir: PathBuf,
     port: u16,
     as_postgres: bool,
+    /// Settings given to the server at every start, as `-c name=value`.
+    settings: Vec<(String, String)>,
 }
 
 impl PrivateServer {
     /// Creates and starts a new server. Panics with the server's log when it does not start.
     pub fn start() -> PrivateServer {
+        PrivateServer::start_with(&[])
+    }
+
+    /// Creates and starts a new server with `settings` (`name`, `value`) given at every start,
+    /// as `postgres -c name=value` does: for settings only a start can change, such as
+    /// `shared_preload_libraries`. Panics with the server's log when it does not start.
+    ///
+    /// ```no_run
+    /// use multitenant_test_support::PrivateServer;
+    ///
+    /// let server = PrivateServer::start_with(&[("max_prepared_transactions", "10")]);
+    /// # let _ = server;
+    /// ```
+    pub fn start_with(settings: &[(&str, &str)]) -> PrivateServer {
         let as_postgres =
             run_output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
         let dir = std::env::temp_dir().join(crate::unique_name("mt_pg"));
@@ -43,6 +60,10 @@ impl PrivateServer {
             dir,
             port,
             as_postgres,
+            settings: settings
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
         };
         if as_postgres {
             let ok = Command::new("chown")
@@ -74,6 +95,11 @@ impl PrivateServer {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
+    /// The port the server listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Stops the server (fast shutdown: open sessions are ended, their transactions rolled back)
     /// and starts it again on the same port.
     pub fn restart(&self) {
@@ -100,11 +126,14 @@ impl PrivateServer {
     }
 
     fn ctl(&self, action: &[&str]) {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
             self.port,
             self.dir.display()
         );
+        for (name, value) in &self.settings {
+            write!(options, " -c {name}={value}").expect("writing to a String");
+        }
         let mut args = vec![
             "-D".to_owned(),
             self.data().display().to_string(),
@@ -172,7 +201,7 @@ fn run_output(command: &mut Command) -> Option<String> {
 }
 
 /// The directory of PostgreSQL's server programs.
-fn bindir() -> PathBuf {
+pub(crate) fn bindir() -> PathBuf {
     if let Some(dir) = run_output(Command::new("pg_config").arg("--bindir")) {
         let dir = PathBuf::from(dir.trim());
         if dir.join("initdb").exists() {

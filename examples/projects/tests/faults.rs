@@ -90,12 +90,7 @@ async fn a_database_restart_fails_requests_in_flight_with_503_and_the_app_recove
         .unwrap();
     let restarted_at = sent.lock().await.len();
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    stop.store(true, Ordering::Relaxed);
-    for client in clients {
-        client
-            .await
-            .expect("a client failed (its assertion is above)");
-    }
+    common::stop_clients(&stop, clients).await;
 
     let sent = sent.lock().await;
     let failed: Vec<&Sent> = sent

@@ -216,3 +216,17 @@ impl App {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 }
+
+/// Tells the load's clients to stop (`stop`) and waits for them; a client that failed fails the
+/// test (its assertion is in the output above).
+pub async fn stop_clients(
+    stop: &std::sync::atomic::AtomicBool,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+) {
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client
+            .await
+            .expect("a client failed (its assertion is above)");
+    }
+}
