@@ -11,7 +11,7 @@ SELECT t.user_id AS uid, (SELECT o.account_id FROM account_owners o WHERE o.user
 \if :r <= 45
 \set lim 50
 \set off 0
-SELECT account_id, id, name, count(*) OVER () FROM projects WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;
+SELECT account_id, id, name, (SELECT count(*) FROM (SELECT 1 FROM projects WHERE account_id = :acct LIMIT 1001) c) FROM projects WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;
 \elif :r <= 90
 \set pid (:acct - 1) * :projects + random(1, :projects)
 SELECT account_id, id, name FROM projects WHERE account_id = :acct AND id = :pid;

@@ -9,4 +9,4 @@ SELECT t.user_id AS uid, (SELECT o.account_id FROM account_owners o WHERE o.user
 -- (2) one page of the tenant's projects (the default page of 50 holds them all)
 \set lim 50
 \set off 0
-SELECT account_id, id, name, count(*) OVER () FROM projects WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;
+SELECT account_id, id, name, (SELECT count(*) FROM (SELECT 1 FROM projects WHERE account_id = :acct LIMIT 1001) c) FROM projects WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;

@@ -9,4 +9,4 @@ SELECT t.user_id AS uid, (SELECT o.account_id FROM account_owners o WHERE o.user
 -- (2) the first 200 of the tenant's tasks
 \set lim 200
 \set off 0
-SELECT account_id, id, project_id, name, done, count(*) OVER () FROM tasks WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;
+SELECT account_id, id, project_id, name, done, (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE account_id = :acct LIMIT 1001) c) FROM tasks WHERE account_id = :acct ORDER BY id LIMIT :lim OFFSET :off;

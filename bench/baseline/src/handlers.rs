@@ -15,7 +15,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Row};
 
 use crate::resources::Resource;
-use crate::{ApiError, AppState, tenant};
+use crate::{ApiError, AppState, sql, tenant};
 
 /// How many rows a list returns when the request does not say.
 const DEFAULT_LIMIT: u64 = 50;
@@ -23,14 +23,23 @@ const DEFAULT_LIMIT: u64 = 50;
 /// The largest `offset` (and `limit`): SQL takes them as `bigint`.
 const MAX_ROWS: u64 = i64::MAX as u64;
 
-/// A page of a list: `{"items": [...], "total": N}`.
+/// A page of a list: `{"items": [...], "total": N}`, and `"total_exact": false` when the
+/// tenant has more rows than [`sql::COUNT_LIMIT`] (`total` is then the limit).
 #[derive(Serialize)]
 pub(crate) struct Page<R> {
     items: Vec<R>,
     total: i64,
+    #[serde(skip_serializing_if = "is_exact")]
+    total_exact: bool,
 }
 
-/// A row of a list statement: the row and the tenant's row count (`count(*) OVER ()`).
+/// Whether `total_exact` is left out of a page: when it is true.
+fn is_exact(total_exact: &bool) -> bool {
+    *total_exact
+}
+
+/// A row of a list statement: the row and the tenant's row count, up to one more than
+/// [`sql::COUNT_LIMIT`].
 struct Listed<R> {
     row: R,
     total: i64,
@@ -45,8 +54,9 @@ impl<'r, R: FromRow<'r, PgRow>> FromRow<'r, PgRow> for Listed<R> {
     }
 }
 
-/// `GET /api/<table>?limit=&offset=`: a page in id order and the tenant's row count, in one
-/// statement; a second one counts only when the page is past the end.
+/// `GET /api/<table>?limit=&offset=`: a page in id order and the tenant's row count (up to
+/// [`sql::COUNT_LIMIT`]), in one statement; a second one counts only when the page is past the
+/// end.
 pub(crate) async fn list<R: Resource>(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -71,8 +81,14 @@ pub(crate) async fn list<R: Resource>(
         }
         None => 0,
     };
+    // One row more than the limit says there are more.
+    let total_exact = total <= sql::COUNT_LIMIT;
     let items = rows.into_iter().map(|listed| listed.row).collect();
-    Ok(Json(Page { items, total }))
+    Ok(Json(Page {
+        items,
+        total: total.min(sql::COUNT_LIMIT),
+        total_exact,
+    }))
 }
 
 /// `limit` (1 to `max_limit`, default 50) and `offset` (default 0) of a list's query string;

@@ -22,6 +22,23 @@ async fn assert_same(servers: &Servers, requests: &[Request]) {
     }
 }
 
+/// The tenant tables the baseline serves.
+const TABLES: [&str; 3] = ["projects", "tasks", "managers"];
+
+/// `GET /api/<table><query>` for every table and query, as `a` (its first account) and as `b`
+/// (naming its account).
+fn list_requests(queries: &[&str], a: &Tenant, b: &Tenant) -> Vec<Request> {
+    let mut requests = Vec::new();
+    for table in TABLES {
+        for query in queries {
+            let path = format!("/api/{table}{query}");
+            requests.push(Request::get(&path).token(&a.token));
+            requests.push(Request::get(&path).token(&b.token).account(b.account));
+        }
+    }
+    requests
+}
+
 /// What the comparison runs on: three users (two tenants, one with a second and empty
 /// account, one user owning nothing), the first two tenants' rows created through the app.
 struct World {
@@ -59,25 +76,21 @@ async fn reads_and_refusals_are_answered_as_the_app_answers_them() {
     let w = world().await;
     let (a, b) = (&w.a, &w.b);
     let max_limit = w.servers.max_limit;
-    let mut requests = Vec::new();
-    for table in ["projects", "tasks", "managers"] {
-        for query in [
-            "",
-            "?limit=2",
-            "?limit=2&offset=2",
-            "?offset=5",
-            "?offset=100",
-            "?limit=100&offset=0",
-            "?limit=0",
-            "?limit=ten",
-            "?offset=-1",
-            "?offset=9223372036854775808",
-            "?color=red",
-        ] {
-            let path = format!("/api/{table}{query}");
-            requests.push(Request::get(&path).token(&a.token));
-            requests.push(Request::get(&path).token(&b.token).account(b.account));
-        }
+    let queries = [
+        "",
+        "?limit=2",
+        "?limit=2&offset=2",
+        "?offset=5",
+        "?offset=100",
+        "?limit=100&offset=0",
+        "?limit=0",
+        "?limit=ten",
+        "?offset=-1",
+        "?offset=9223372036854775808",
+        "?color=red",
+    ];
+    let mut requests = list_requests(&queries, a, b);
+    for table in TABLES {
         let limits = [max_limit, max_limit + 1];
         for limit in limits {
             let path = format!("/api/{table}?limit={limit}");
@@ -248,7 +261,7 @@ async fn creates_answer_the_same_row_in_the_callers_account() {
         assert_eq!(stored, Some(account), "{table} {id}");
     }
     // With the new rows, the lists are still the same on both.
-    let lists: Vec<Request> = ["projects", "tasks", "managers"]
+    let lists: Vec<Request> = TABLES
         .iter()
         .flat_map(|table| {
             let path = format!("/api/{table}?limit=100");
@@ -278,4 +291,47 @@ async fn the_baseline_takes_up_to_1000_rows_a_page() {
         refused.body,
         r#"{"error":{"code":"invalid_limit","message":"limit must be 1..=1000"}}"#
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_past_the_count_limit_is_answered_as_the_app_answers_it() {
+    let w = world().await;
+    let (a, b) = (&w.a, &w.b);
+    // Alice's account: 1,200 tasks more (over the limit of 1,000); Bob's: projects up to
+    // exactly 1,000 (at the limit, exact), next to Alice's many.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO tasks (account_id, project_id, name) \
+         SELECT {account}, {project}, 'Bulk ' || i FROM generate_series(1, 1200) i; \
+         INSERT INTO projects (account_id, name) \
+         SELECT {b}, 'Bulk ' || i FROM generate_series(1, 998) i",
+        account = a.account,
+        project = w.a_projects[0],
+        b = b.account,
+    )))
+    .execute(&w.servers.pool)
+    .await
+    .unwrap();
+    let queries = [
+        "",
+        "?limit=1000",
+        "?offset=1190",
+        "?offset=999",
+        "?offset=5000",
+    ];
+    let requests = list_requests(&queries, a, b);
+    assert_same(&w.servers, &requests).await;
+    // What the comparison covered: a lower bound, past the end too, and an exact 1,000.
+    let tail = |answer: &common::Answer| {
+        let body = &answer.body;
+        body[body.rfind("\"total\"").unwrap()..].to_owned()
+    };
+    let many = Request::get("/api/tasks?offset=5000").token(&a.token);
+    assert_eq!(
+        tail(&w.servers.app(&many).await),
+        r#""total":1000,"total_exact":false}"#
+    );
+    let at_limit = Request::get("/api/projects?limit=1")
+        .token(&b.token)
+        .account(b.account);
+    assert_eq!(tail(&w.servers.app(&at_limit).await), r#""total":1000}"#);
 }

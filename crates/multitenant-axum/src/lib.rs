@@ -46,7 +46,7 @@ mod page;
 pub mod resolve;
 
 #[cfg(feature = "sea-orm")]
-pub use crud::{Crud, CrudEntity, Operation, check_json_content_type};
+pub use crud::{Crud, CrudEntity, DEFAULT_COUNT_LIMIT, Operation, check_json_content_type};
 pub use error::ApiError;
 pub use extract::Tenant;
 #[cfg(feature = "sea-orm")]

@@ -207,8 +207,24 @@ fn entity_doc<E: CrudEntity>(path: &str, name: &str, id_name: &str, read_only: b
             ArrayBuilder::new().items(Ref::from_schema_name(name)),
         )
         .required("items")
-        .property("total", ObjectBuilder::new().schema_type(Type::Integer))
-        .required("total");
+        .property(
+            "total",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some(
+                    "How many rows match; at least this many when `total_exact` is false",
+                )),
+        )
+        .required("total")
+        .property(
+            "total_exact",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .default(Some(true.into()))
+                .description(Some(
+                    "Sent only when false: counting stopped at the router's count limit and more rows match than `total`",
+                )),
+        );
     let page_name = format!("{name}_page");
     let error = |what: &str| {
         ResponseBuilder::new()
@@ -371,6 +387,10 @@ mod tests {
             page["properties"]["items"]["items"]["$ref"],
             "#/components/schemas/tasks"
         );
+        // Sent only when false: documented, never required.
+        assert_eq!(page["properties"]["total_exact"]["type"], "boolean");
+        assert_eq!(page["properties"]["total_exact"]["default"], true);
+        assert_eq!(page["required"], serde_json::json!(["items", "total"]));
     }
 
     #[test]

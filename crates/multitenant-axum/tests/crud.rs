@@ -77,7 +77,9 @@ CREATE TABLE tasks (account_id bigint NOT NULL, id bigserial, project_id bigint 
 
 /// A fresh database and the CRUD router serving it, under watch: the test fails if it answers
 /// a 5xx or a server thread panics.
-async fn setup() -> (TestDatabase, DatabaseConnection, WatchedServer) {
+/// A fresh database with the tables and three tenants' projects (ids 1 to 3 in each), and the
+/// handle the routers serve it with.
+async fn database() -> (TestDatabase, DatabaseConnection, TenantDatabase) {
     let db = TestDatabase::create("mt_axum").await;
     let conn = Database::connect(&db.url).await.unwrap();
     conn.execute_unprepared(DDL).await.unwrap();
@@ -97,6 +99,11 @@ async fn setup() -> (TestDatabase, DatabaseConnection, WatchedServer) {
         .build()
         .unwrap();
     let tdb = TenantDatabase::new(conn.clone(), multitenant::Scoper::new(schema));
+    (db, conn, tdb)
+}
+
+async fn setup() -> (TestDatabase, DatabaseConnection, WatchedServer) {
+    let (db, conn, tdb) = database().await;
     let api = CrudApi::new("test", "1")
         .entity(
             "/api/projects",
@@ -670,4 +677,86 @@ async fn sqlx_handlers_get_a_scoped_executor() {
             format!("p1 of {tenant},p2 of {tenant},p3 of {tenant}")
         );
     }
+}
+
+/// The body of a list request as sent, and parsed.
+async fn list_body(c: &Client, url: String, tenant: i64) -> (String, Value) {
+    let r = as_tenant(c, reqwest::Method::GET, url, tenant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    let page = serde_json::from_str(&text).unwrap();
+    (text, page)
+}
+
+/// A page's total, whether it is flagged as a lower bound (`Some(false)`; `None` when the field
+/// is left out) and its number of items.
+fn total_of(page: &Value) -> (u64, Option<bool>, usize) {
+    (
+        page["total"].as_u64().unwrap(),
+        page.get("total_exact").map(|v| v.as_bool().unwrap()),
+        page["items"].as_array().unwrap().len(),
+    )
+}
+
+#[tokio::test]
+async fn a_list_counts_up_to_its_count_limit_and_only_the_tenants_rows() {
+    let (_db, conn, tdb) = database().await;
+    // Tenant 1: 25 tasks, 20 of them done; tenant 2: 9; tenant 3: exactly the limit, 10.
+    conn.execute_unprepared(
+        "INSERT INTO tasks (account_id, project_id, name, done) \
+         SELECT 1, 1, 't' || i, i > 5 FROM generate_series(1, 25) i; \
+         INSERT INTO tasks (account_id, project_id, name) SELECT 2, 1, 't' || i FROM generate_series(1, 9) i; \
+         INSERT INTO tasks (account_id, project_id, name) SELECT 3, 1, 't' || i FROM generate_series(1, 10) i",
+    )
+    .await
+    .unwrap();
+    let app = axum::Router::new()
+        .nest(
+            "/capped",
+            Crud::<tasks::Entity>::new().count_limit(Some(10)).router(),
+        )
+        .nest(
+            "/exact",
+            Crud::<tasks::Entity>::new().count_limit(None).router(),
+        )
+        .nest("/default", Crud::<tasks::Entity>::new().router())
+        .layer(TenantLayer::new(Header::new("x-account-id")))
+        .with_state(tdb);
+    let base = WatchedServer::start(app).await;
+    let c = Client::new();
+    let page = |path: &str, tenant: i64| list_body(&c, format!("{base}{path}"), tenant);
+
+    // More rows than the limit: the limit, flagged as a lower bound, whatever the page.
+    let (_, first) = page("/capped?limit=5", 1).await;
+    assert_eq!(total_of(&first), (10, Some(false), 5));
+    let (_, past) = page("/capped?offset=100", 1).await;
+    assert_eq!(total_of(&past), (10, Some(false), 0));
+    // Filters apply to the count: 20 done (over the limit), 5 not done.
+    let (_, done) = page("/capped?done=true&limit=1", 1).await;
+    assert_eq!(total_of(&done), (10, Some(false), 1));
+    let (text, undone) = page("/capped?done=false&limit=1", 1).await;
+    assert_eq!(total_of(&undone), (5, None, 1));
+    assert!(!text.contains("total_exact"), "{text}");
+
+    // Fewer rows than the limit, next to a tenant with more: its own rows only, exact, and the
+    // JSON as it was before the limit existed.
+    let (text, small) = page("/capped?limit=2", 2).await;
+    assert_eq!(total_of(&small), (9, None, 2));
+    assert!(text.ends_with(r#"],"total":9}"#), "{text}");
+    let (_, small_past) = page("/capped?offset=50", 2).await;
+    assert_eq!(total_of(&small_past), (9, None, 0));
+    // Exactly the limit is exact.
+    let (_, at_limit) = page("/capped?limit=1", 3).await;
+    assert_eq!(total_of(&at_limit), (10, None, 1));
+
+    // Without a limit every row is counted; the default limit (1,000) is far above 25.
+    for path in ["/exact?limit=5", "/default?limit=5"] {
+        let (_, all) = page(path, 1).await;
+        assert_eq!(total_of(&all), (25, None, 5), "{path}");
+    }
+    let (_, all_past) = page("/exact?offset=100&done=true", 1).await;
+    assert_eq!(total_of(&all_past), (20, None, 0));
 }

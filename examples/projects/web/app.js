@@ -171,7 +171,9 @@ async function loadTenant() {
   ]);
   state.managers = managers.items;
   if (!projects.items.some((p) => p.id === state.projectId)) state.projectId = null;
-  $("#project-count").textContent = `(${projects.total})`;
+  // Past the router's count limit the total is a lower bound ("total_exact": false).
+  const more = projects.total_exact === false ? "+" : "";
+  $("#project-count").textContent = `(${projects.total}${more})`;
   fill($("#project-list"), projects.items, (p) =>
     el("li", { className: p.id === state.projectId ? "selected" : "", dataset: { id: p.id } },
       el("span", { className: "project-name grow", textContent: p.name, onclick: () => openProject(p.id) }),

@@ -12,10 +12,10 @@ use axum::extract::{Path, Query};
 use http::{HeaderMap, StatusCode};
 use multitenant::TenantKey;
 use multitenant_sea_orm::TenantConnection;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{self, Alias, Expr, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, FromQueryResult, IntoActiveModel, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde_json::Value;
 
@@ -30,48 +30,91 @@ use crate::{ApiError, Page, TenantConn};
 /// The column the list's statement adds for the total; no entity column is named like it.
 const TOTAL_ALIAS: &str = "mt_crud_total";
 
-/// `GET /`: a page of the tenant's rows and how many there are in all, from one statement
-/// (a second, a count, only for a page past the end).
+/// `GET /`: a page of the tenant's rows and how many there are in all, counted up to the
+/// router's count limit, from one statement (a second, the count alone, only for a page past
+/// the end).
 pub(super) async fn list<E: CrudEntity>(
     cfg: Arc<Config<E>>,
     TenantConn(conn): TenantConn,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<E::Model>>, ApiError> {
     let Query(params) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let list = ListQuery::<E>::parse(&params, cfg.max_limit)?;
+    let offset = list.offset;
+    let (page, count) = list_statements(&cfg, list);
+    let backend = conn.get_database_backend();
+    let rows = conn.query_all_raw(backend.build(&page)).await?;
+    let counted = match rows.first() {
+        Some(row) => row.try_get::<i64>("", TOTAL_ALIAS)?,
+        // An empty page past the end says nothing about the rows before it.
+        None if offset > 0 => match conn.query_one_raw(backend.build(&count)).await? {
+            Some(row) => row.try_get_by_index::<i64>(0)?,
+            None => 0,
+        },
+        None => 0,
+    };
+    let (total, total_exact) = bounded_total(counted, cfg.count_limit);
+    let items = rows
+        .iter()
+        .map(|row| E::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(Page {
+        items,
+        total,
+        total_exact,
+    }))
+}
+
+/// The list's statements, before the scoper adds the tenant: the page with its total, and the
+/// total alone (for a page past the end). The total is an uncorrelated scalar subquery,
+/// evaluated once: `(SELECT count(*) FROM (SELECT 1 FROM t WHERE <filters> LIMIT cap + 1) c)`,
+/// which reads at most `cap + 1` rows (every matching row without a count limit).
+fn list_statements<E: CrudEntity>(
+    cfg: &Config<E>,
+    list: ListQuery<E>,
+) -> (SelectStatement, SelectStatement) {
     let ListQuery {
         limit,
         offset,
         order,
         filters,
-    } = ListQuery::<E>::parse(&params, cfg.max_limit)?;
+    } = list;
     let mut query = E::find();
     for (col, value) in filters {
         query = query.filter(col.eq(value));
     }
-    let count = query.clone();
+    let mut matching = query.clone().select_only().expr(Expr::cust("1"));
+    if let Some(cap) = cfg.count_limit {
+        // One row more than the limit says there are more.
+        matching = matching.limit(cap.saturating_add(1).min(i64::MAX as u64));
+    }
+    let count = sea_query::Query::select()
+        .expr(Expr::cust("count(*)"))
+        .from_subquery(matching.into_query(), Alias::new("c"))
+        .to_owned();
     if let Some((col, direction)) = order {
         query = query.order_by(col, direction);
     }
-    // The page and the total in one statement: the window counts every row that matches, before
-    // LIMIT and OFFSET apply.
     let page = query
         .order_by(cfg.id, Order::Asc)
-        .expr_as(Expr::cust("count(*) OVER ()"), TOTAL_ALIAS)
+        .expr_as(
+            Expr::SubQuery(None, Box::new(count.clone().into())),
+            TOTAL_ALIAS,
+        )
         .limit(limit)
         .offset(offset)
-        .build(conn.get_database_backend());
-    let rows = conn.query_all_raw(page).await?;
-    let total = match rows.first() {
-        Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL_ALIAS)?).unwrap_or(0),
-        // An empty page past the end says nothing about the rows before it.
-        None if offset > 0 => count.count(&conn).await?,
-        None => 0,
-    };
-    let items = rows
-        .iter()
-        .map(|row| E::Model::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(Page { items, total }))
+        .into_query();
+    (page, count)
+}
+
+/// The total and whether it is exact, from the count of matching rows (at most one more than
+/// the count limit): past the limit, the limit and not exact.
+fn bounded_total(counted: i64, count_limit: Option<u64>) -> (u64, bool) {
+    let counted = u64::try_from(counted).unwrap_or(0);
+    match count_limit {
+        Some(cap) if counted > cap => (cap, false),
+        _ => (counted, true),
+    }
 }
 
 /// `GET /{id}`.
@@ -189,4 +232,84 @@ fn tenant_of(conn: &TenantConnection) -> Result<TenantKey, ApiError> {
     conn.scope()
         .and_then(|s| s.tenant().cloned())
         .ok_or_else(|| ApiError::internal(&"the CRUD router's connection has no single tenant"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use multitenant::{Schema, Scope, Scoper};
+    use sea_orm::sea_query::PostgresQueryBuilder;
+
+    use super::{ListQuery, bounded_total, list_statements};
+    use crate::crud::Config;
+    use crate::crud::test_entity::tasks::{Column, Entity};
+
+    /// The list's two statements for a query string, as the scoper sends them for a tenant.
+    fn scoped(query: &[(&str, &str)], count_limit: Option<u64>) -> (String, String) {
+        let cfg = Config::<Entity> {
+            id: Column::Id,
+            server_ids: true,
+            max_limit: 1000,
+            count_limit,
+        };
+        let params: BTreeMap<String, String> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let list = ListQuery::<Entity>::parse(&params, cfg.max_limit).unwrap();
+        let (page, count) = list_statements(&cfg, list);
+        let schema = Schema::builder()
+            .tenant_table("tasks", "account_id")
+            .build()
+            .unwrap();
+        let scoper = Scoper::new(schema);
+        let scope = Scope::one(7_i64);
+        let send = |sql: String| scoper.rewrite(&sql, Some(&scope)).unwrap().sql().to_owned();
+        (
+            send(page.build(PostgresQueryBuilder).0),
+            send(count.build(PostgresQueryBuilder).0),
+        )
+    }
+
+    #[test]
+    fn the_total_is_a_capped_count_scoped_like_the_page() {
+        let (page, count) = scoped(&[("done", "true"), ("order", "-name")], Some(1000));
+        // The tenant predicate at both levels: the page's and the count's.
+        assert_eq!(
+            page,
+            "SELECT tasks.account_id, tasks.id, tasks.name, tasks.done, tasks.external_id, \
+             tasks.priority, tasks.weight, tasks.due, \
+             (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE tasks.done = $1 AND tasks.account_id = $6 LIMIT $2) c) \
+             AS mt_crud_total FROM tasks WHERE tasks.done = $3 AND tasks.account_id = $6 \
+             ORDER BY tasks.name DESC, tasks.id ASC LIMIT $4 OFFSET $5"
+        );
+        assert_eq!(
+            count,
+            "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE tasks.done = $1 AND tasks.account_id = $3 LIMIT $2) c"
+        );
+    }
+
+    #[test]
+    fn without_a_count_limit_the_count_reads_every_matching_row() {
+        let (page, count) = scoped(&[], None);
+        assert!(
+            page.contains(
+                "(SELECT count(*) FROM (SELECT 1 FROM tasks WHERE tasks.account_id = $3) c) AS mt_crud_total"
+            ),
+            "{page}"
+        );
+        assert_eq!(
+            count,
+            "SELECT count(*) FROM (SELECT 1 FROM tasks WHERE tasks.account_id = $1) c"
+        );
+    }
+
+    #[test]
+    fn a_count_past_the_limit_is_the_limit_and_not_exact() {
+        assert_eq!(bounded_total(0, Some(1000)), (0, true));
+        assert_eq!(bounded_total(1000, Some(1000)), (1000, true));
+        assert_eq!(bounded_total(1001, Some(1000)), (1000, false));
+        assert_eq!(bounded_total(1_000_000, None), (1_000_000, true));
+    }
 }

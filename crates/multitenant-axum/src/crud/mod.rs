@@ -118,6 +118,14 @@ impl Operation {
     }
 }
 
+/// How many matching rows a list counts by default for its total ([`Crud::count_limit`]): exact
+/// for a tenant with up to this many, a bounded cost for a larger one.
+///
+/// ```
+/// assert_eq!(multitenant_axum::DEFAULT_COUNT_LIMIT, 1000);
+/// ```
+pub const DEFAULT_COUNT_LIMIT: u64 = 1000;
+
 type AuthFuture = Pin<Box<dyn Future<Output = Result<(), ApiError>> + Send>>;
 type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 
@@ -127,7 +135,7 @@ type AuthHook = Arc<dyn Fn(Operation, Parts) -> AuthFuture + Send + Sync>;
 ///
 /// | route | does |
 /// | --- | --- |
-/// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | a [`Page`](crate::Page): `{"items": [...], "total": N}` |
+/// | `GET /?limit=&offset=&order=name\|-name&<column>=<value>` | a [`Page`](crate::Page): `{"items": [...], "total": N}`; past [`Crud::count_limit`] matching rows (1,000 by default) `total` is that limit and the page adds `"total_exact": false` |
 /// | `POST /` | 201 with the created row; the tenant column is set by the library, the id by the database: a body naming the id is refused (422), unless [`Crud::client_ids`] |
 /// | `GET /{id}` | the row, or 404 (also for another tenant's id) |
 /// | `PUT /{id}` | replaces every column but the keys |
@@ -175,6 +183,7 @@ pub struct Crud<E> {
     client_ids: bool,
     read_only: bool,
     max_limit: u64,
+    count_limit: Option<u64>,
     body_limit: usize,
     authorize: Option<AuthHook>,
     _entity: PhantomData<fn() -> E>,
@@ -187,6 +196,7 @@ impl<E> Clone for Crud<E> {
             client_ids: self.client_ids,
             read_only: self.read_only,
             max_limit: self.max_limit,
+            count_limit: self.count_limit,
             body_limit: self.body_limit,
             authorize: self.authorize.clone(),
             _entity: PhantomData,
@@ -212,6 +222,7 @@ impl<E: CrudEntity> Crud<E> {
             client_ids: false,
             read_only: false,
             max_limit: 1000,
+            count_limit: Some(DEFAULT_COUNT_LIMIT),
             body_limit: 64 * 1024,
             authorize: None,
             _entity: PhantomData,
@@ -258,6 +269,24 @@ impl<E: CrudEntity> Crud<E> {
     /// ```
     pub fn max_limit(mut self, limit: u64) -> Self {
         self.max_limit = limit.max(1);
+        self
+    }
+
+    /// How many matching rows a list counts at most for its `total` (default
+    /// `Some(1000)`, [`DEFAULT_COUNT_LIMIT`]); `None` counts them all.
+    ///
+    /// An exact total reads every row of the tenant that matches the list's filters, so its cost
+    /// grows with the tenant's data; a bounded one costs at most this many rows whatever the
+    /// tenant's size. Up to the limit the total is exact; past it `total` is the limit and the
+    /// [`Page`](crate::Page) says `"total_exact": false` (there are more). Either way the page
+    /// and its total come from one statement.
+    ///
+    /// ```ignore
+    /// let crud = Crud::<projects::Entity>::new().count_limit(Some(10_000));
+    /// let exact = Crud::<tasks::Entity>::new().count_limit(None);
+    /// ```
+    pub fn count_limit(mut self, rows: Option<u64>) -> Self {
+        self.count_limit = rows;
         self
     }
 
@@ -325,6 +354,7 @@ impl<E: CrudEntity> Crud<E> {
             id,
             server_ids: !self.client_ids && !is_manual_key::<E>(id),
             max_limit: self.max_limit,
+            count_limit: self.count_limit,
         });
         let c = config.clone();
         let list_route = get(
@@ -425,6 +455,8 @@ struct Config<E: EntityTrait> {
     server_ids: bool,
     /// The largest `limit` a list request may ask for.
     max_limit: u64,
+    /// How many matching rows a list counts at most (`None`: all).
+    count_limit: Option<u64>,
 }
 
 #[cfg(test)]
