@@ -3,16 +3,12 @@
 //! `WWW-Authenticate` challenge on a 401 (RFC 6750), whichever route refused: `Bearer`, or
 //! `Bearer error="invalid_token"` when the token sent is expired, revoked or unknown.
 
-use axum::Router;
-use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::header::{
     CONTENT_SECURITY_POLICY, REFERRER_POLICY, WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
-use http::{HeaderValue, StatusCode};
-use tower_http::set_header::SetResponseHeaderLayer;
+use http::{HeaderName, HeaderValue, StatusCode};
 
 /// The page (`web/`) loads `/app.js` and `/style.css` and talks to the API on the same origin;
 /// it has no inline script or style, no images, fonts or forms posting elsewhere.
@@ -20,21 +16,22 @@ const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 'sel
      style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// `router` with the security headers on every response it gives.
-pub(super) fn secured<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    let fixed = [
-        (CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_VALUE),
-        (X_FRAME_OPTIONS, "DENY"),
-        (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (REFERRER_POLICY, "no-referrer"),
-    ];
-    let router = fixed.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::overriding(
-            name,
-            HeaderValue::from_static(value),
-        ))
-    });
-    router.layer(axum::middleware::from_fn(challenge))
+/// The security headers every response carries.
+const FIXED: [(HeaderName, &str); 4] = [
+    (CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_VALUE),
+    (X_FRAME_OPTIONS, "DENY"),
+    (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (REFERRER_POLICY, "no-referrer"),
+];
+
+/// `response` with the security headers (replacing any a handler set) and, on a 401, the
+/// challenge.
+pub(super) async fn finish(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in FIXED {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    challenge(response).await
 }
 
 /// The largest 401 body read to find its error code (an [`multitenant_axum::ApiError`] is far
@@ -42,8 +39,7 @@ pub(super) fn secured<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Ro
 const MAX_401_BODY: usize = 16 * 1024;
 
 /// Adds the `WWW-Authenticate` challenge to a 401, from the error code of its body.
-async fn challenge(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+async fn challenge(response: Response) -> Response {
     if response.status() != StatusCode::UNAUTHORIZED
         || response.headers().contains_key(WWW_AUTHENTICATE)
     {

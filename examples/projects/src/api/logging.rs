@@ -1,21 +1,16 @@
 //! One log line per request: method, path, status and duration.
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
+use std::time::Instant;
 
-/// Middleware logging every request at level info once its response is ready.
-pub(super) async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
+use http::{Method, StatusCode};
+
+/// Logs a request at level info once its response is ready.
+pub(super) fn record(method: &Method, path: &str, status: StatusCode, started: Instant) {
     tracing::info!(
         %method,
         path,
-        status = response.status().as_u16(),
+        status = status.as_u16(),
         ms = started.elapsed().as_secs_f64() * 1e3,
         "request"
     );
-    response
 }

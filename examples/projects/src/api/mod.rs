@@ -10,6 +10,7 @@
 
 mod body;
 mod dto;
+mod edge;
 mod errors;
 mod fields;
 mod handlers;
@@ -23,8 +24,8 @@ mod timeout;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::routing::{delete, get, post};
-use axum::{Extension, Router};
 use multitenant_axum::{ApiError, Crud, CrudApi, TenantLayer};
 use multitenant_sea_orm::TenantDatabase;
 
@@ -109,11 +110,13 @@ pub fn router(db: TenantDatabase, settings: &Settings) -> Router {
         )
         .route("/healthz", get(handlers::healthz))
         .merge(crate::web::router());
-    let app = multitenant_axum::limit_body(app, settings.body_limit);
-    let app = timeout::limited(app, settings.request_timeout);
-    headers::secured(app)
-        .layer(Extension(Arc::new(LoginGuard::new(settings.login))))
-        .layer(Extension(*settings))
-        .layer(axum::middleware::from_fn(logging::log_request))
+    let edge = Arc::new(edge::Edge {
+        settings: *settings,
+        guard: Arc::new(LoginGuard::new(settings.login)),
+    });
+    multitenant_axum::limit_body(app, settings.body_limit)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            edge::edge(edge.clone(), req, next)
+        }))
         .with_state(db)
 }

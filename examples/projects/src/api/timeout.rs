@@ -4,24 +4,14 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use multitenant_axum::ApiError;
 
-/// `router` with every response due within `limit`.
-pub(super) fn limited<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    limit: Duration,
-) -> Router<S> {
-    router.layer(axum::middleware::from_fn(
-        move |req: Request, next: Next| within(limit, req, next),
-    ))
-}
-
-async fn within(limit: Duration, req: Request, next: Next) -> Response {
+/// The response of the rest of the stack, or a 408 when it is not ready within `limit`.
+pub(super) async fn within(limit: Duration, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(
