@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 /// so can hand-written ones.
 ///
 /// A list may stop counting past a bound (the CRUD router's `Crud::count_limit`, 1,000 rows by
-/// default): `total` is then a lower bound, and the page says so with `"total_exact": false`. An exact total leaves the field out, so the JSON is the same as
-/// without it.
+/// default): `total` is then a lower bound, and the page says so with `"total_exact": false`.
+/// An exact total leaves the field out, so the JSON is the same as without it.
 ///
 /// ```
 /// use multitenant_axum::Page;
