@@ -136,6 +136,11 @@ pub(crate) struct Args {
     /// Seconds of warm-up before each run, discarded [default: 3, 1 with --quick].
     #[arg(long)]
     pub(crate) warmup: Option<u64>,
+    /// Runs every system this many times, in turn (app, baseline, ..., app, baseline, ...), and
+    /// reports each figure's median over the rounds: on a shared machine one run's figures move
+    /// by 15% or more.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) rounds: u64,
     /// Concurrent connections (wrk threads: one connection each; pgbench clients).
     #[arg(long, default_value_t = 32)]
     pub(crate) connections: u32,

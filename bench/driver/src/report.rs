@@ -46,8 +46,10 @@ pub(crate) struct Row {
     pub(crate) other_cores: f64,
     /// Busy cores measured just before the run started.
     pub(crate) busy_before: f64,
-    /// Load averages (1, 5, 15 min) when the run ended.
+    /// Load averages (1, 5, 15 min) when the (last) run ended.
     pub(crate) load_avg: String,
+    /// Runs this row's figures are the medians of (`--rounds`).
+    pub(crate) runs: u64,
 }
 
 /// The file the rows are written to: `summary.json` for the default data set, else
@@ -67,6 +69,62 @@ pub(crate) fn write_json(path: &Path, rows: &[Row]) -> Result<()> {
     }
     let text = serde_json::to_string_pretty(rows)?;
     std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
+/// One row per scenario, system and connection mode, in the order they first ran: with one run
+/// each, `rows` as they are; with several (`--rounds`), each figure the median of its runs,
+/// requests and checked bodies summed, the peak RSS the largest.
+pub(crate) fn medians(rows: &[Row]) -> Vec<Row> {
+    let mut keys: Vec<(&str, &str, &str)> = Vec::new();
+    for r in rows {
+        let key = (
+            r.scenario.as_str(),
+            r.system.as_str(),
+            r.connection.as_str(),
+        );
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.into_iter()
+        .map(|(scenario, system, connection)| {
+            let runs: Vec<&Row> = rows
+                .iter()
+                .filter(|r| {
+                    r.scenario == scenario && r.system == system && r.connection == connection
+                })
+                .collect();
+            let median = |field: fn(&Row) -> f64| median(runs.iter().map(|r| field(r)).collect());
+            let last = runs[runs.len() - 1];
+            Row {
+                rps: median(|r| r.rps),
+                p50_ms: median(|r| r.p50_ms),
+                p99_ms: median(|r| r.p99_ms),
+                cpu_ms_per_req: median(|r| r.cpu_ms_per_req),
+                server_cpu_ms: median(|r| r.server_cpu_ms),
+                pg_cpu_ms: median(|r| r.pg_cpu_ms),
+                client_cpu_ms: median(|r| r.client_cpu_ms),
+                requests: runs.iter().map(|r| r.requests).sum(),
+                checked: runs.iter().map(|r| r.checked).sum(),
+                rss_mib: runs.iter().filter_map(|r| r.rss_mib).reduce(f64::max),
+                other_cores: median(|r| r.other_cores),
+                busy_before: median(|r| r.busy_before),
+                runs: runs.iter().map(|r| r.runs).sum(),
+                ..last.clone()
+            }
+        })
+        .collect()
+}
+
+/// The median of `values` (the mean of the middle two for an even count; 0 for none).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// `a / b` as a ratio cell (`-` when either side is missing).
@@ -204,8 +262,33 @@ mod tests {
             pg_cpu_ms: 0.25,
             tenants: 100,
             data_scale: 1,
+            requests: 10,
+            runs: 1,
             ..Row::default()
         }
+    }
+
+    #[test]
+    fn rounds_are_reported_as_medians_in_the_order_rows_first_ran() {
+        let mut rows = Vec::new();
+        for (app, baseline) in [(3000.0, 4000.0), (3600.0, 3800.0), (3300.0, 5000.0)] {
+            let mut a = row("app", app);
+            a.server_cpu_ms = app / 10_000.0;
+            a.rss_mib = Some(app / 100.0);
+            rows.push(a);
+            rows.push(row("baseline", baseline));
+        }
+        let m = medians(&rows);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].system.as_str(), m[0].rps), ("app", 3300.0));
+        assert_eq!(m[0].server_cpu_ms, 0.33);
+        assert_eq!(m[0].rss_mib, Some(36.0));
+        assert_eq!((m[0].runs, m[0].requests), (3, 30));
+        assert_eq!((m[1].system.as_str(), m[1].rps), ("baseline", 4000.0));
+        assert_eq!(m[1].rss_mib, None);
+        // One run each: the rows as they are.
+        assert_eq!(medians(&rows[..2]), rows[..2].to_vec());
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
     }
 
     #[test]

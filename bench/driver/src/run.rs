@@ -103,25 +103,34 @@ pub(crate) async fn run(mut args: Args) -> Result<bool> {
     {
         bench.prepare_app_db(&admin).await?;
     }
-    for system in systems {
-        let outcome = match system {
-            System::App => bench.run_rust(System::App, "projects", APP_ADDR).await,
-            System::Baseline => {
-                bench
-                    .run_rust(System::Baseline, "baseline", BASELINE_ADDR)
-                    .await
-            }
-            System::Django => bench.run_django(&admin).await,
-            System::Limit => bench.run_limit().await,
-        };
-        if let Err(e) = outcome {
-            bench.failures.push(format!("{}: {e:#}", system.name()));
+    for round in 1..=bench.args.rounds {
+        if bench.args.rounds > 1 {
+            eprintln!("bench: round {round} of {}", bench.args.rounds);
+        }
+        for &system in &systems {
+            bench.run_system(system, &admin).await;
         }
     }
     bench.report()
 }
 
 impl Bench {
+    /// Measures `system` in every scenario and mode; a failure is recorded, not returned.
+    async fn run_system(&mut self, system: System, admin: &Db) {
+        let outcome = match system {
+            System::App => self.run_rust(System::App, "projects", APP_ADDR).await,
+            System::Baseline => {
+                self.run_rust(System::Baseline, "baseline", BASELINE_ADDR)
+                    .await
+            }
+            System::Django => self.run_django(admin).await,
+            System::Limit => self.run_limit().await,
+        };
+        if let Err(e) = outcome {
+            self.failures.push(format!("{}: {e:#}", system.name()));
+        }
+    }
+
     /// Creates and migrates the app's database (by starting the app once, when its binary is
     /// built) and makes it hold the data set.
     async fn prepare_app_db(&mut self, admin: &Db) -> Result<()> {
@@ -553,6 +562,7 @@ impl Bench {
             other_cores: if wall > 0.0 { other / wall } else { 0.0 },
             busy_before,
             load_avg: procstat::load_average(),
+            runs: 1,
         };
         eprintln!(
             "bench: {:<14} {:<8} {:<10} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu {:.3}+{:.3} ms/req  other {:.2} cores  load {}",
@@ -609,18 +619,24 @@ impl Bench {
     fn report(&self) -> Result<bool> {
         let default = self.data.tenants == 100 && self.data.scale == 1;
         let path = report::summary_path(&self.out_dir, self.data.tenants, self.data.scale, default);
-        report::write_json(&path, &self.rows)?;
+        let rows = report::medians(&self.rows);
+        report::write_json(&path, &rows)?;
         println!();
         println!(
-            "{} tenants, data scale {}, {} connections, {} s per run; {} CPUs shared by every process; load average now {}",
+            "{} tenants, data scale {}, {} connections, {} s per run{}; {} CPUs shared by every process; load average now {}",
             self.data.tenants,
             self.data.scale,
             self.args.connections,
             self.args.duration(),
+            if self.args.rounds > 1 {
+                format!(", medians of {} rounds", self.args.rounds)
+            } else {
+                String::new()
+            },
             self.cpus,
             procstat::load_average()
         );
-        print!("{}", report::table(&self.rows, !default));
+        print!("{}", report::table(&rows, !default));
         for note in &self.notes {
             println!("note: {note}");
         }
