@@ -5,9 +5,7 @@
 
 use std::process::Command;
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
-
-use crate::PrivateServer;
+use crate::{PrivateServer, execute};
 
 /// A private Citus cluster. Dropping it stops every node and deletes their directories.
 ///
@@ -127,16 +125,4 @@ impl PrivateCitusCluster {
     pub fn workers(&self) -> &[PrivateServer] {
         &self.workers
     }
-}
-
-/// Runs `sql` on the database at `url`; panics with the server's answer when it fails.
-async fn execute(url: &str, sql: &str) {
-    let mut conn = PgConnection::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql} on {url}: {e}"));
-    conn.close().await.ok();
 }

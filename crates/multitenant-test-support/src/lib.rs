@@ -79,14 +79,11 @@ impl TestDatabase {
     /// ```
     pub async fn create(prefix: &str) -> TestDatabase {
         let database = TestDatabase::reserve(prefix);
-        let mut admin = PgConnection::connect(&database.server_url)
-            .await
-            .expect("connect to the test server");
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", database.name)))
-            .execute(&mut admin)
-            .await
-            .expect("create the test database");
-        admin.close().await.ok();
+        execute(
+            &database.server_url,
+            &format!("CREATE DATABASE {}", database.name),
+        )
+        .await;
         database
     }
 
@@ -127,6 +124,19 @@ pub fn drop_database<S: AsRef<str>>(server_urls: &[S], name: &str) {
     for url in server_urls {
         clean_up(url.as_ref(), &sql);
     }
+}
+
+/// Runs `sql` (one or more statements) on the database at `url`; panics with the server's
+/// answer when it cannot connect or a statement fails.
+pub(crate) async fn execute(url: &str, sql: &str) {
+    let mut conn = PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql} on {url}: {e}"));
+    conn.close().await.ok();
 }
 
 /// Runs `sql` on the database at `url` and waits for it, ignoring any error, from a thread of its
@@ -319,14 +329,7 @@ impl AppRole {
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {r};
              GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {r};"
         );
-        let mut admin = PgConnection::connect(database_url)
-            .await
-            .expect("connect to the test database");
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("create the test role");
-        admin.close().await.ok();
+        execute(database_url, &sql).await;
         role
     }
 

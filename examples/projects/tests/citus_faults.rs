@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use common::App;
 use multitenant_test_support::PrivateCitusCluster;
 use reqwest::{Method, StatusCode};
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -81,7 +80,14 @@ async fn a_stopped_worker_fails_only_its_tenants_and_all_recover_when_it_returns
         assert_eq!(status, StatusCode::OK, "{projects}");
         let project = &projects["items"][0];
         let account = project["account_id"].as_i64().unwrap();
-        let worker = worker_of(&db, account).await;
+        // The worker holding the account's shards (every tenant table is colocated with tasks).
+        let worker = app
+            .count(&format!(
+                "SELECT nodeport::bigint FROM citus_shards WHERE table_name = 'tasks'::regclass \
+                 AND shardid = get_shard_id_for_distribution_column('tasks', {account})"
+            ))
+            .await;
+        let worker = u16::try_from(worker).unwrap();
         tenants.push(Tenant {
             token,
             account,
@@ -289,22 +295,4 @@ async fn a_stopped_worker_fails_only_its_tenants_and_all_recover_when_it_returns
             .await,
         written as i64
     );
-}
-
-/// The port of the worker holding `account`'s shards (every tenant table is colocated with
-/// `tasks`).
-async fn worker_of(db: &multitenant_sea_orm::TenantDatabase, account: i64) -> u16 {
-    let conn = db.connection();
-    let row = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            format!(
-                "SELECT nodeport FROM citus_shards WHERE table_name = 'tasks'::regclass \
-                 AND shardid = get_shard_id_for_distribution_column('tasks', {account})"
-            ),
-        ))
-        .await
-        .unwrap()
-        .expect("a placement for the account's shard");
-    u16::try_from(row.try_get_by_index::<i32>(0).unwrap()).unwrap()
 }

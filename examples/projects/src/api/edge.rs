@@ -14,7 +14,6 @@ use crate::Settings;
 use crate::login::LoginGuard;
 
 /// What the middleware gives every request.
-#[derive(Clone)]
 pub(super) struct Edge {
     pub(super) settings: Settings,
     pub(super) guard: Arc<LoginGuard>,
